@@ -1,0 +1,65 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from '../config';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * A client tuned for Lambda: short connect and command timeouts and no offline queue, so that a
+ * Redis outage turns into a fast error instead of a hang; one retry per command; reconnection
+ * in the background with capped backoff. ElastiCache in cluster mode (and Serverless) gets a
+ * Cluster client; rediss:// turns TLS on.
+ */
+export function createRedisClient(config: RedisConfig): RedisClient {
+  const [first, ...rest] = config.urls.map((url) => new URL(url));
+  if (!first) throw new Error('REDIS_URL holds no URL');
+  const tls = first.protocol === 'rediss:' ? {} : undefined;
+  const options: RedisOptions = {
+    connectTimeout: config.timeoutMs,
+    commandTimeout: config.timeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    keyPrefix: config.keyPrefix || undefined,
+    username: decodeURIComponent(first.username) || undefined,
+    password: decodeURIComponent(first.password) || undefined,
+    tls,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+  };
+  if (!config.cluster) {
+    return new Redis({ ...options, host: first.hostname, port: Number(first.port || 6379) });
+  }
+  const { keyPrefix, ...redisOptions } = options;
+  return new Cluster(
+    [first, ...rest].map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
+    {
+      keyPrefix,
+      redisOptions,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+      slotsRefreshTimeout: config.timeoutMs,
+      clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+      // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
+      dnsLookup: tls ? (address, callback) => callback(null, address) : undefined,
+    },
+  );
+}
+
+/**
+ * Resolves once the client is ready, connecting it when it has not started yet. Rejects after
+ * `timeoutMs`: with no offline queue, a command sent before then would fail anyway.
+ */
+export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  if (client.status === 'wait') client.connect().catch(() => {});
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      reject(new Error(`Redis not ready within ${timeoutMs} ms (status ${client.status})`));
+    }, timeoutMs);
+    client.once('ready', onReady);
+  });
+}

@@ -1,0 +1,55 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { drainConfig } from '#commons/config';
+import { couponQueue, issuedCouponStore } from '#commons/dependencies';
+import { logger, metrics, tracer } from '#commons/powertools';
+import { Drain, runDrainLoop, type TickReport } from '#domain/drain';
+
+const config = drainConfig();
+export const drain = new Drain(couponQueue(), issuedCouponStore(), config);
+
+/** Time kept free at the end of an invocation, so the last tick never meets the timeout. */
+const RESERVE_MS = 10_000;
+
+/** Logs a tick and publishes its figures: the alarms and the dashboard read these. */
+export function publishTick(report: TickReport): void {
+  const { lastError, ...figures } = report;
+  if (report.claimed > 0 || report.persisted > 0 || report.failed > 0) logger.info('Drain tick', figures);
+  if (report.failed > 0)
+    logger.error('Drain could not persist some claims; they stay pending', { lastError });
+  metrics.addMetric('Issued', MetricUnit.Count, report.claimed);
+  metrics.addMetric('Persisted', MetricUnit.Count, report.persisted);
+  metrics.addMetric('Recovered', MetricUnit.Count, report.recovered);
+  metrics.addMetric('PersistFailed', MetricUnit.Count, report.failed);
+  metrics.addMetric('QueueDepth', MetricUnit.Count, report.queued);
+  metrics.addMetric('PendingDepth', MetricUnit.Count, report.pending);
+  metrics.addMetric('DrainLag', MetricUnit.Milliseconds, report.oldestQueuedAgeMs);
+  metrics.addMetric('PendingAge', MetricUnit.Milliseconds, report.oldestPendingAgeMs);
+  metrics.publishStoredMetrics();
+}
+
+/**
+ * The drain, fired once a minute by EventBridge: ticks every DRAIN_INTERVAL_MS for
+ * DRAIN_WINDOW_MS, so winners are persisted within seconds of being admitted.
+ */
+export const handler = middy<unknown, { ticks: number }, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .handler(async (_event, context) => {
+    const ticks = await runDrainLoop(drain, {
+      intervalMs: config.intervalMs,
+      windowMs: config.windowMs,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      reserveMs: RESERVE_MS,
+      onTick: publishTick,
+      onTickError: (error) => {
+        logger.error('Drain tick failed', error as Error);
+        metrics.addMetric('DrainErrors', MetricUnit.Count, 1);
+        metrics.publishStoredMetrics();
+      },
+    });
+    return { ticks };
+  });

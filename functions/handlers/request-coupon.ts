@@ -1,0 +1,36 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import { couponQueue } from '#commons/dependencies';
+import { httpHandler, json } from '#commons/http';
+import { metrics } from '#commons/powertools';
+import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
+import { requestCoupon } from '#domain/coupons';
+
+const queue = couponQueue();
+
+const ANSWERS = {
+  QUEUED: { statusCode: 202, metric: 'Queued' },
+  ALREADY_ISSUED: { statusCode: 409, metric: 'AlreadyIssued' },
+  SOLD_OUT: { statusCode: 410, metric: 'SoldOut' },
+} as const;
+
+const MESSAGES = {
+  ALREADY_ISSUED: 'You already hold this coupon.',
+  SOLD_OUT: 'This coupon is sold out: every remaining coupon is taken or spoken for.',
+} as const;
+
+/** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
+export const handler = httpHandler(
+  z.object({ pathParameters: CouponPath, body: jsonBody(CouponRequestBody) }),
+  async ({ pathParameters, body }) => {
+    const admission = await requestCoupon(queue, pathParameters.couponId, body.userId);
+    const { statusCode, metric } = ANSWERS[admission.status];
+    metrics.addMetric(metric, MetricUnit.Count, 1);
+    if (admission.status === 'QUEUED') return json(statusCode, admission);
+    return json(statusCode, {
+      status: admission.status,
+      error: admission.status,
+      message: MESSAGES[admission.status],
+    });
+  },
+);

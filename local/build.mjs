@@ -1,0 +1,16 @@
+// Bundles the local runtime with esbuild, the same bundler the CDK uses for the Lambdas, so that
+// the Lua scripts load the same way (as text). Output: .local/server.mjs.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['local/main.ts'],
+  outfile: '.local/server.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'inline',
+  packages: 'external',
+  loader: { '.lua': 'text' },
+  logLevel: 'warning',
+});

@@ -1,0 +1,115 @@
+// `npm start`: the whole system on one machine. An HTTP server that turns requests into API
+// Gateway events for the real handler modules, the drain on a timer, Redis and a
+// DynamoDB-compatible store (given, or started here), tables created where missing.
+
+import { drainConfig } from '#commons/config';
+import type { TickReport } from '#domain/drain';
+import { startLocalApi } from './api';
+import { ensureTables, type LocalDynamoDb, localAwsEnvironment, startDynalite } from './dynamodb';
+import { type LocalRedis, startRedis } from './redis-server';
+import { LOCAL_ROUTES } from './routes';
+
+const env = process.env;
+
+function fail(message: string): never {
+  console.error(`\n${message}\n`);
+  process.exit(1);
+}
+
+async function main() {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`PORT must be a port number, got "${env.PORT}".`);
+
+  let redis: LocalRedis | undefined;
+  if (!env.REDIS_URL) {
+    redis = await startRedis({ port: env.REDIS_PORT ? Number(env.REDIS_PORT) : undefined }).catch(
+      (error: Error) => fail(error.message),
+    );
+    env.REDIS_URL = redis.url;
+  }
+
+  let dynamo: LocalDynamoDb | undefined;
+  if (!env.DYNAMODB_ENDPOINT) {
+    dynamo = await startDynalite(Number(env.DYNAMODB_PORT ?? 0));
+    env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  }
+  localAwsEnvironment(env);
+  env.COUPONS_TABLE ??= 'coupons';
+  env.ISSUED_TABLE ??= 'issued-coupons';
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  await ensureTables(env.DYNAMODB_ENDPOINT, {
+    couponsTable: env.COUPONS_TABLE,
+    issuedTable: env.ISSUED_TABLE,
+  });
+
+  // Handler modules read the environment when they load, so they load only now.
+  const api = await startLocalApi(LOCAL_ROUTES, port, env.HOST ?? '127.0.0.1');
+  const { drain } = await import('#functions/handlers/drain');
+  const { runDrainLoop } = await import('#domain/drain');
+  const { closeClients } = await import('#commons/dependencies');
+
+  const config = drainConfig();
+  const stop = new AbortController();
+  const report = (tick: TickReport) => {
+    if (tick.claimed + tick.persisted + tick.failed === 0) return;
+    console.log(
+      `drain: issued ${tick.claimed}, persisted ${tick.persisted}` +
+        (tick.recovered ? ` (${tick.recovered} recovered)` : '') +
+        (tick.failed ? `, ${tick.failed} failed and kept pending` : '') +
+        `; waiting ${tick.queued}, pending ${tick.pending}`,
+    );
+  };
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      await runDrainLoop(drain, {
+        intervalMs: config.intervalMs,
+        windowMs: 3_600_000,
+        remainingMs: () => Number.MAX_SAFE_INTEGER,
+        reserveMs: 0,
+        signal: stop.signal,
+        onTick: report,
+        onTickError: (error) => console.error(`drain: tick failed: ${(error as Error).message}`),
+      }).catch(() => {});
+    }
+  })();
+
+  const u = api.url;
+  console.log(`FCFS coupons running at ${u}
+  Redis:    ${env.REDIS_URL}${redis ? ' (started here)' : ''}
+  DynamoDB: ${env.DYNAMODB_ENDPOINT}${dynamo ? ' (in memory, started here)' : ''}
+  Drain:    every ${config.intervalMs} ms
+
+Try:
+  curl -s -X POST ${u}/coupons -H 'content-type: application/json' -d '{"couponId":"welcome","name":"Welcome 10%","stock":3}'
+  curl -s -X POST ${u}/coupons/welcome/requests -H 'content-type: application/json' -d '{"userId":"alice"}'
+  curl -s ${u}/coupons/welcome/requests/alice
+  curl -s ${u}/coupons/welcome
+  curl -s ${u}/users/alice/coupons
+
+Another process on the same state:
+  REDIS_URL=${env.REDIS_URL} DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} PORT=${port === 0 ? 0 : port + 1} npm start
+
+Ctrl-C stops.`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (the drain finishes its tick first)...`);
+    stop.abort();
+    await api.close();
+    await loop;
+    await closeClients();
+    await dynamo?.stop();
+    await redis?.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => fail(`Could not start: ${(error as Error).stack ?? error}`));

@@ -1,0 +1,19 @@
+import { ROUTES } from '#functions/routes';
+import type { ApiHandler, LocalRoute } from './api';
+
+// Each route's handler module, loaded on demand: the environment must be set before the first
+// one loads, because handler modules read it at load time, as on Lambda.
+const MODULES: Record<string, () => Promise<{ handler: unknown }>> = {
+  'create-coupon': () => import('#functions/handlers/create-coupon'),
+  'get-coupon': () => import('#functions/handlers/get-coupon'),
+  'request-coupon': () => import('#functions/handlers/request-coupon'),
+  'get-request': () => import('#functions/handlers/get-request'),
+  'user-coupons': () => import('#functions/handlers/user-coupons'),
+  health: () => import('#functions/handlers/health'),
+};
+
+export const LOCAL_ROUTES: LocalRoute[] = ROUTES.map((route) => {
+  const load = MODULES[route.handler];
+  if (!load) throw new Error(`No module for handler ${route.handler}`);
+  return { ...route, load: load as () => Promise<{ handler: ApiHandler }> };
+});

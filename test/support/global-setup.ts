@@ -1,0 +1,31 @@
+import type { TestProject } from 'vitest/node';
+import { ensureTables, localAwsEnvironment, startDynalite } from '#local/dynamodb';
+import { startRedis } from '#local/redis-server';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    env: Record<string, string>;
+  }
+}
+
+/**
+ * One real redis-server (or REDIS_URL) and one real dynalite for the whole run. Test files keep
+ * apart by a Redis key prefix each and coupon ids of their own.
+ */
+export default async function setup(project: TestProject) {
+  const redis = process.env.REDIS_URL ? undefined : await startRedis();
+  const dynamo = await startDynalite();
+  const names = { couponsTable: 'coupons', issuedTable: 'issued-coupons' };
+  localAwsEnvironment(process.env);
+  await ensureTables(dynamo.endpoint, names);
+  project.provide('env', {
+    REDIS_URL: process.env.REDIS_URL ?? (redis?.url as string),
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    COUPONS_TABLE: names.couponsTable,
+    ISSUED_TABLE: names.issuedTable,
+  });
+  return async () => {
+    await dynamo.stop();
+    await redis?.stop();
+  };
+}
