@@ -119,11 +119,15 @@ export function httpHandler<S extends z.ZodType>(
   schema: S,
   handle: (event: z.output<S>) => Promise<HttpResponse>,
 ) {
-  return middy<APIGatewayProxyEventV2, HttpResponse>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+  const chain = middy<APIGatewayProxyEventV2, HttpResponse>().use(
+    injectLambdaContext(logger, { resetKeys: true }),
+  );
+  // Powertools flushes metrics per invocation, which assumes one request at a time per process.
+  // The local runtime serves many at once, with metrics disabled: there, skip them altogether.
+  if (process.env.POWERTOOLS_METRICS_DISABLED !== 'true')
+    chain.use(logMetrics(metrics)).use(countResponses());
+  return chain
     .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(countResponses())
     .use(errorResponses())
     .use(bodyLimit(MAX_BODY_BYTES))
     .use(parser({ schema }))

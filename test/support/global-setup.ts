@@ -13,6 +13,7 @@ declare module 'vitest' {
  * apart by a Redis key prefix each and coupon ids of their own.
  */
 export default async function setup(project: TestProject) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const redis = process.env.REDIS_URL ? undefined : await startRedis();
   const dynamo = await startDynalite();
   const names = { couponsTable: 'coupons', issuedTable: 'issued-coupons' };

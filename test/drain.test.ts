@@ -1,0 +1,170 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { couponKeys } from '#adapters/redis/keys';
+import type { IssuedCoupon } from '#domain/model';
+import type { IssuedCouponStore } from '#domain/ports';
+import { engine } from './support/engine';
+import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
+
+// The drain against a real redis-server and real dynalite: FIFO, idempotence under concurrent
+// drains, recovery of claims a dead drain left behind, and the seed's stuck-head case.
+
+const main = engine();
+const redis = testRedis();
+const db = testDynamoDb();
+afterAll(async () => {
+  await main.close();
+  redis.disconnect();
+});
+
+const far = () => Date.now() + 30_000;
+const users = (n: number, prefix = 'u') =>
+  Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, '0')}`);
+
+/** A store that records the order in which rows reach it. */
+function recording(store: IssuedCouponStore) {
+  const order: IssuedCoupon[] = [];
+  const recorder: IssuedCouponStore = {
+    saveAll: async (rows) => {
+      order.push(...rows);
+      return store.saveAll(rows);
+    },
+    listByUser: (userId) => store.listByUser(userId),
+    countByCoupon: (couponId) => store.countByCoupon(couponId),
+  };
+  return { order, recorder };
+}
+
+describe('drain', () => {
+  it('issues exactly the admitted users, in admission order (FIFO), across many small batches', async () => {
+    const couponId = uniqueId('fifo');
+    await main.create(couponId, 60);
+    const admitted = users(60).reverse(); // admission order differs from any name order
+    for (const userId of admitted) await main.queue.admit(couponId, userId);
+
+    const { order, recorder } = recording(main.store);
+    const { Drain } = await import('#domain/drain');
+    const report = await new Drain(main.queue, recorder, { batchSize: 7, pendingTimeoutMs: 30_000 }).tick(
+      far(),
+    );
+
+    expect(report).toMatchObject({ claimed: 60, persisted: 60, failed: 0, queued: 0, pending: 0 });
+    expect(order.map((row) => row.userId)).toEqual(admitted);
+    const issuedAt = order.map((row) => Date.parse(row.issuedAt));
+    expect(issuedAt).toEqual([...issuedAt].sort((a, b) => a - b));
+    expect((await issuedRows(db, couponId)).sort()).toEqual([...admitted].sort());
+  });
+
+  it('drains a queue larger than a batch in one tick (no fixed cap of 100)', async () => {
+    const couponId = uniqueId('big');
+    await main.create(couponId, 1200);
+    await Promise.all(users(1200).map((userId) => main.queue.admit(couponId, userId)));
+    const report = await main.drain({ batchSize: 100 }).tick(far());
+    expect(report.claimed).toBe(1200);
+    expect(report.persisted).toBe(1200);
+    expect(await issuedRows(db, couponId)).toHaveLength(1200);
+  });
+
+  it('three drains at once issue exactly the stock, each user once, with no duplicate row', async () => {
+    const couponId = uniqueId('race');
+    await main.create(couponId, 500);
+    await Promise.all(users(500).map((userId) => main.queue.admit(couponId, userId)));
+    const drains = [engine(), engine(), engine()];
+    try {
+      const reports = await Promise.all(drains.map((e) => e.drain({ batchSize: 13 }).tick(far())));
+      expect(reports.reduce((sum, r) => sum + r.claimed, 0)).toBe(500);
+      expect(reports.filter((r) => r.claimed > 0).length).toBeGreaterThan(1);
+    } finally {
+      await Promise.all(drains.map((e) => e.close()));
+    }
+    const rows = await issuedRows(db, couponId);
+    expect(rows).toHaveLength(500);
+    expect(new Set(rows).size).toBe(500);
+    expect(await redis.hlen(couponKeys(couponId).issued)).toBe(500);
+    expect(await redis.get(couponKeys(couponId).stock)).toBe('0');
+  });
+
+  it('recovers the claims of a drain that died between claim and write, once their lease times out', async () => {
+    const couponId = uniqueId('crash');
+    await main.create(couponId, 5);
+    for (const userId of users(5)) await main.queue.admit(couponId, userId);
+    // A drain claims, then dies before writing anything.
+    const dead = await main.queue.claim(couponId, 3);
+    expect(dead.userIds).toEqual(users(3));
+
+    // Within the lease, another drain leaves those claims alone and drains the rest.
+    const drain = main.drain({ pendingTimeoutMs: 400 });
+    const early = await drain.tick(far());
+    expect(early).toMatchObject({ claimed: 2, recovered: 0, pending: 3 });
+    expect((await issuedRows(db, couponId)).sort()).toEqual(users(5).slice(3));
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const late = await drain.tick(far());
+    expect(late).toMatchObject({ recovered: 3, persisted: 3, pending: 0 });
+    expect((await issuedRows(db, couponId)).sort()).toEqual(users(5));
+    // The recovered rows carry the issue time fixed at claim time.
+    const rows = await main.store.listByUser(users(1)[0] as string);
+    expect(rows.find((row) => row.couponId === couponId)?.issuedAt).toBe(dead.issuedAt);
+  });
+
+  it('keeps claims pending when DynamoDB refuses them, and persists them on a later tick', async () => {
+    const couponId = uniqueId('down');
+    await main.create(couponId, 4);
+    for (const userId of users(4)) await main.queue.admit(couponId, userId);
+    const broken: IssuedCouponStore = {
+      saveAll: async () => {
+        throw new Error('DynamoDB is down');
+      },
+      listByUser: async () => [],
+      countByCoupon: async () => 0,
+    };
+    const { Drain } = await import('#domain/drain');
+    const failing = await new Drain(main.queue, broken, { batchSize: 2, pendingTimeoutMs: 200 }).tick(far());
+    // It stops claiming after the first failed batch rather than moving the whole queue to pending.
+    expect(failing).toMatchObject({ claimed: 2, persisted: 0, failed: 2, pending: 2, queued: 2 });
+    expect(String(failing.lastError)).toContain('DynamoDB is down');
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const healed = await main.drain({ batchSize: 2, pendingTimeoutMs: 200 }).tick(far());
+    expect(healed).toMatchObject({ recovered: 2, claimed: 2, pending: 0, queued: 0 });
+    expect((await issuedRows(db, couponId)).sort()).toEqual(users(4));
+  });
+
+  it("never lets an entry block the head of the queue (the seed's stuck head)", async () => {
+    const couponId = uniqueId('head');
+    await main.create(couponId, 4);
+    await main.queue.admit(couponId, 'first');
+    await main.drain().tick(far());
+    // The seed left issued users (and users it found no stock for) in the queue, at the head,
+    // where they blocked everyone behind them. Put one there by hand.
+    const k = couponKeys(couponId);
+    await redis.zadd(k.queue, 0, 'first');
+    await main.queue.admit(couponId, 'second');
+    await main.queue.admit(couponId, 'third');
+    const report = await main.drain().tick(far());
+    expect(report).toMatchObject({ claimed: 2, skipped: 1, queued: 0 });
+    expect((await issuedRows(db, couponId)).sort()).toEqual(['first', 'second', 'third']);
+  });
+
+  it('drops (and counts) a queued entry that finds no stock, and retires a finished coupon', async () => {
+    const couponId = uniqueId('dry');
+    await main.create(couponId, 1);
+    await main.queue.admit(couponId, 'only');
+    const k = couponKeys(couponId);
+    await redis.zadd(k.queue, 9e15, 'stowaway'); // behind 'only'; no stock will be left for it
+    const report = await main.drain().tick(far());
+    expect(report).toMatchObject({ claimed: 1, soldOut: 1, queued: 0, retired: 1 });
+    expect(await main.queue.openCoupons()).not.toContain(couponId);
+    expect(await main.queue.status(couponId, 'stowaway')).toEqual({ status: 'SOLD_OUT' });
+    expect(await main.queue.status(couponId, 'only')).toMatchObject({ status: 'ISSUED' });
+  });
+
+  it('stops at its deadline and leaves the rest queued for the next tick', async () => {
+    const couponId = uniqueId('budget');
+    await main.create(couponId, 50);
+    await Promise.all(users(50).map((userId) => main.queue.admit(couponId, userId)));
+    const report = await main.drain({ batchSize: 10 }).tick(Date.now() - 1);
+    expect(report).toMatchObject({ claimed: 0, queued: 50 });
+    const next = await main.drain({ batchSize: 10 }).tick(far());
+    expect(next).toMatchObject({ claimed: 50, queued: 0 });
+  });
+});
