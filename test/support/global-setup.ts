@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { ensureTables, localAwsEnvironment, startDynalite } from '#local/dynamodb';
+import { localAwsEnvironment, startDynalite } from '#local/dynamodb';
 import { startRedis } from '#local/redis-server';
 
 declare module 'vitest' {
@@ -9,21 +9,17 @@ declare module 'vitest' {
 }
 
 /**
- * One real redis-server (or REDIS_URL) and one real dynalite for the whole run. Test files keep
- * apart by a Redis key prefix each and coupon ids of their own.
+ * One real redis-server (or REDIS_URL) and one real dynalite for the whole run. Each test file
+ * keeps apart by a Redis key prefix and tables of its own (setup.ts).
  */
 export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const redis = process.env.REDIS_URL ? undefined : await startRedis();
   const dynamo = await startDynalite();
-  const names = { couponsTable: 'coupons', issuedTable: 'issued-coupons' };
   localAwsEnvironment(process.env);
-  await ensureTables(dynamo.endpoint, names);
   project.provide('env', {
     REDIS_URL: process.env.REDIS_URL ?? (redis?.url as string),
     DYNAMODB_ENDPOINT: dynamo.endpoint,
-    COUPONS_TABLE: names.couponsTable,
-    ISSUED_TABLE: names.issuedTable,
   });
   return async () => {
     await dynamo.stop();

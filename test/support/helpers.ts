@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
 import { couponKeys } from '#adapters/redis/keys';
@@ -45,4 +45,29 @@ export async function redisState(redis: Redis, couponId: string) {
     redis.get(k.seq),
   ]);
   return { stock, queue, issued, pending, seq };
+}
+
+/** Every key under this test file's prefix with its content, to show that nothing changed. */
+export async function wholeRedisState(redis: Redis): Promise<Record<string, unknown>> {
+  const prefix = process.env.REDIS_KEY_PREFIX ?? '';
+  const keys = (await redis.keys(`${prefix}*`)).map((key) => key.slice(prefix.length)).sort();
+  const state: Record<string, unknown> = {};
+  for (const key of keys) {
+    const type = await redis.type(key);
+    if (type === 'string') state[key] = await redis.get(key);
+    else if (type === 'hash') state[key] = await redis.hgetall(key);
+    else if (type === 'set') state[key] = (await redis.smembers(key)).sort();
+    else if (type === 'zset') state[key] = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else state[key] = type;
+  }
+  return state;
+}
+
+/** Every item of a table, sorted, to show that nothing changed. */
+export async function wholeTable(db: DynamoDBDocumentClient, table: string): Promise<string[]> {
+  const items: string[] = [];
+  for await (const page of paginateScan({ client: db }, { TableName: table })) {
+    for (const item of page.Items ?? []) items.push(JSON.stringify(item, Object.keys(item).sort()));
+  }
+  return items.sort();
 }

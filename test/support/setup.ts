@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { localAwsEnvironment } from '#local/dynamodb';
+import { ensureTables, localAwsEnvironment } from '#local/dynamodb';
 
-// Runs before each test file loads its modules, so handler modules see this environment.
+// Runs before each test file loads its modules, so handler modules see this environment. Each
+// file gets a Redis key prefix and DynamoDB tables of its own, so that whole-state checks
+// ("nothing changed") are not disturbed by files running alongside.
+const id = randomBytes(4).toString('hex');
 Object.assign(process.env, inject('env'), {
-  REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+  REDIS_KEY_PREFIX: `t${id}:`,
+  COUPONS_TABLE: `coupons-${id}`,
+  ISSUED_TABLE: `issued-coupons-${id}`,
   POWERTOOLS_METRICS_DISABLED: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 localAwsEnvironment(process.env);
+await ensureTables(process.env.DYNAMODB_ENDPOINT as string, {
+  couponsTable: process.env.COUPONS_TABLE as string,
+  issuedTable: process.env.ISSUED_TABLE as string,
+});
