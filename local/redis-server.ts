@@ -13,6 +13,7 @@ export interface LocalRedis {
   dir: string;
   /** How it was started, for messages. */
   origin: 'redis-server' | 'docker';
+  /** Stops the server; its data directory goes too, unless the caller gave it. */
   stop(): Promise<void>;
 }
 

@@ -25,18 +25,25 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     tls,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
   };
-  if (!config.cluster) {
-    return new Redis({ ...options, host: first.hostname, port: Number(first.port || 6379) });
-  }
-  const { keyPrefix, ...redisOptions } = options;
+  const client: RedisClient = config.cluster
+    ? createCluster([first, ...rest], options)
+    : new Redis({ ...options, host: first.hostname, port: Number(first.port || 6379) });
+  // Connection errors reach callers through the commands they fail (as DependencyUnavailable);
+  // without a listener ioredis would also print each reconnection attempt's error.
+  client.on('error', () => {});
+  return client;
+}
+
+function createCluster(urls: URL[], options: RedisOptions): Cluster {
+  const { keyPrefix, tls, ...redisOptions } = options;
   return new Cluster(
-    [first, ...rest].map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
+    urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
     {
       keyPrefix,
-      redisOptions,
+      redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
       lazyConnect: true,
-      slotsRefreshTimeout: config.timeoutMs,
+      slotsRefreshTimeout: options.connectTimeout,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
       // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
       dnsLookup: tls ? (address, callback) => callback(null, address) : undefined,
