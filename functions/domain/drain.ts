@@ -187,7 +187,8 @@ export async function runDrainLoop(drain: Drain, options: DrainLoopOptions): Pro
     const deadline = Math.min(windowEnd, tickStart + options.remainingMs() - options.reserveMs);
     if (deadline <= tickStart) break;
     try {
-      await options.onTick?.(await drain.tick(deadline));
+      const report = await drain.tick(deadline);
+      await options.onTick?.(report);
       lastError = undefined;
     } catch (error) {
       // A tick that failed (Redis down) is retried at the next interval, not the next invocation.
