@@ -1,5 +1,6 @@
+import type { ApiHandler } from '#commons/http';
 import { ROUTES } from '#functions/routes';
-import type { ApiHandler, LocalRoute } from './api';
+import type { LocalRoute } from './api';
 
 // Each route's handler module, loaded on demand: the environment must be set before the first
 // one loads, because handler modules read it at load time, as on Lambda.

@@ -5,12 +5,14 @@ import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DomainError } from '#domain/errors';
 import { logger, metrics, tracer } from './powertools';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
+/** What API Gateway calls: the parser narrows the event inside, not for the caller. */
+export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
 /** Larger bodies are refused before parsing: no valid request comes near this. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -118,7 +120,7 @@ const bodyLimit = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, Http
 export function httpHandler<S extends z.ZodType>(
   schema: S,
   handle: (event: z.output<S>) => Promise<HttpResponse>,
-) {
+): ApiHandler {
   const chain = middy<APIGatewayProxyEventV2, HttpResponse>().use(
     injectLambdaContext(logger, { resetKeys: true }),
   );
@@ -131,5 +133,5 @@ export function httpHandler<S extends z.ZodType>(
     .use(errorResponses())
     .use(bodyLimit(MAX_BODY_BYTES))
     .use(parser({ schema }))
-    .handler(async (event) => handle(event as unknown as z.output<S>));
+    .handler(async (event) => handle(event as unknown as z.output<S>)) as unknown as ApiHandler;
 }

@@ -43,7 +43,8 @@ export const CreateCouponBody = object({
     .max(10_000_000, 'must be at most 10000000'),
 });
 
-export const CouponRequestBody = object({ userId: Id });
+/** userId may be left out when the caller is identified by a JWT (USER_AUTH=jwt). */
+export const CouponRequestBody = object({ userId: Id.optional() });
 
 export const CouponPath = z.object({ couponId: Id }, { error: 'couponId is required in the path' });
 export const CouponUserPath = z.object(

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { couponQueue } from '#commons/dependencies';
 import { httpHandler, json } from '#commons/http';
+import { JwtContext, resolveUserId } from '#commons/identity';
 import { metrics } from '#commons/powertools';
 import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
 import { requestCoupon } from '#domain/coupons';
@@ -21,9 +22,10 @@ const MESSAGES = {
 
 /** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
 export const handler = httpHandler(
-  z.object({ pathParameters: CouponPath, body: jsonBody(CouponRequestBody) }),
-  async ({ pathParameters, body }) => {
-    const admission = await requestCoupon(queue, pathParameters.couponId, body.userId);
+  z.object({ pathParameters: CouponPath, body: jsonBody(CouponRequestBody), requestContext: JwtContext }),
+  async ({ pathParameters, body, requestContext }) => {
+    const userId = resolveUserId(requestContext, body.userId);
+    const admission = await requestCoupon(queue, pathParameters.couponId, userId);
     const { statusCode, metric } = ANSWERS[admission.status];
     metrics.addMetric(metric, MetricUnit.Count, 1);
     if (admission.status === 'QUEUED') return json(statusCode, admission);
