@@ -1,0 +1,56 @@
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CouponsStack, type CouponsStackProps } from './coupons-stack';
+
+/** Reads the stack's props from CDK context (`-c key=value` or cdk.json), with checks. */
+export function propsFromContext(app: App): CouponsStackProps {
+  const get = (key: string): string | undefined => {
+    const value = app.node.tryGetContext(key);
+    return value === undefined || value === '' ? undefined : String(value);
+  };
+  const number = (key: string): number | undefined => {
+    const raw = get(key);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`Context ${key} must be a positive integer, got "${raw}".`);
+    return value;
+  };
+  const oneOf = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const raw = get(key);
+    if (raw === undefined) return undefined;
+    if (!allowed.includes(raw as T))
+      throw new Error(`Context ${key} must be one of ${allowed.join(', ')}, got "${raw}".`);
+    return raw as T;
+  };
+  const issuer = get('jwtIssuer');
+  const audience = get('jwtAudience');
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new Error('Context jwtIssuer and jwtAudience go together: set both or neither.');
+  }
+  const rateLimit = number('throttleRate');
+  const burstLimit = number('throttleBurst');
+  return {
+    jwt: issuer && audience ? { issuer, audience: audience.split(',').map((a) => a.trim()) } : undefined,
+    throttle:
+      rateLimit || burstLimit
+        ? { rateLimit: rateLimit ?? 10_000, burstLimit: burstLimit ?? 5_000 }
+        : undefined,
+    cacheEngine: oneOf('cacheEngine', ['redis', 'valkey'] as const),
+    cacheMode: oneOf('cacheMode', ['serverless', 'nodes'] as const),
+    cacheNodeType: get('cacheNodeType'),
+    retainData: get('retainData') === undefined ? undefined : get('retainData') !== 'false',
+    drainIntervalMs: number('drainIntervalMs'),
+    alarmEmail: get('alarmEmail'),
+  };
+}
+
+/** The app as `cdk synth` and `cdk deploy` build it, cdk-nag's AWS Solutions checks included. */
+export function buildApp(app: App = new App()): { app: App; stack: Stack } {
+  const stack = new CouponsStack(app, app.node.tryGetContext('stackName') ?? 'FcfsCoupons', {
+    ...propsFromContext(app),
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack };
+}

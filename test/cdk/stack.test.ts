@@ -1,0 +1,335 @@
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ROUTES } from '#functions/routes';
+import { tableDefinitions } from '#local/dynamodb';
+import { CouponsStack, type CouponsStackProps } from '../../lib/coupons-stack';
+
+// The synthesized template, property by property. Bundling is skipped here (an empty asset);
+// test/cdk/synth.test.ts runs the real `cdk synth` with esbuild.
+
+function synth(props: CouponsStackProps = {}) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new CouponsStack(app, 'Test', props);
+  return { stack, template: Template.fromStack(stack) };
+}
+
+const { stack, template } = synth();
+const resources = (type: string) => template.findResources(type);
+const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
+
+/** The statements of the inline policies attached to a function's role. */
+function statementsOf(functionLogicalId: string): { Action: string | string[]; Resource: unknown }[] {
+  const fn = resources('AWS::Lambda::Function')[functionLogicalId];
+  const roleId = fn?.Properties.Role['Fn::GetAtt'][0];
+  return Object.values(resources('AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+const actionsOf = (functionLogicalId: string) =>
+  statementsOf(functionLogicalId)
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .filter((action) => !action.startsWith('xray:'))
+    .sort();
+
+const fnId = (routeName: string) => logicalId(stack.api.functions[routeName] as never);
+const drainId = logicalId(stack.drain.fn);
+
+describe('drain schedule', () => {
+  it('fires the drain every minute, with no retries and a one-minute event age', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [drainId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        },
+      ],
+    });
+  });
+
+  it('runs one drain at a time, past the minute, with failures sent to a queue', () => {
+    const drain = resources('AWS::Lambda::Function')[drainId]?.Properties;
+    expect(drain.Timeout).toBeGreaterThan(60);
+    expect(drain.ReservedConcurrentExecutions).toBe(1);
+    expect(drain.Environment.Variables).toMatchObject({
+      DRAIN_INTERVAL_MS: '5000',
+      DRAIN_WINDOW_MS: '55000',
+    });
+    // The window plus the reserve kept for the last tick fit inside the timeout.
+    expect(55 + 10).toBeLessThanOrEqual(drain.Timeout);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: drainId },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.drain.deadLetterQueue), 'Arn'] } },
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('run Node.js 24 on ARM64 with tracing, and a log group with retention each', () => {
+    const ours = Object.entries(resources('AWS::Lambda::Function')).filter(
+      ([, fn]) => fn.Properties.Handler === 'index.handler', // not CDK's own custom-resource provider
+    );
+    expect(ours).toHaveLength(ROUTES.length + 1);
+    for (const [id, fn] of ours) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+      });
+      const logGroup = resources('AWS::Logs::LogGroup')[fn.Properties.LoggingConfig.LogGroup.Ref];
+      expect(logGroup?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('put the functions that use Redis in the VPC, in isolated subnets, with the functions security group', () => {
+    const sg = logicalId(stack.network.functionsSecurityGroup);
+    const inVpc = ['CreateCoupon', 'GetCoupon', 'RequestCoupon', 'GetRequest'].map(fnId).concat(drainId);
+    for (const id of inVpc) {
+      const vpcConfig = resources('AWS::Lambda::Function')[id]?.Properties.VpcConfig;
+      expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sg, 'GroupId'] }]);
+      expect(vpcConfig.SubnetIds.map((s: { Ref: string }) => s.Ref).sort()).toEqual(
+        stack.network.vpc.isolatedSubnets.map((s) => logicalId(s as never)).sort(),
+      );
+    }
+    for (const id of ['UserCoupons', 'Health'].map(fnId)) {
+      expect(resources('AWS::Lambda::Function')[id]?.Properties.VpcConfig).toBeUndefined();
+    }
+  });
+
+  it('get the cache endpoint over TLS in cluster mode, the tables and Powertools settings', () => {
+    const env = resources('AWS::Lambda::Function')[fnId('RequestCoupon')]?.Properties.Environment.Variables;
+    expect(env).toMatchObject({
+      REDIS_CLUSTER: 'true',
+      COUPONS_TABLE: { Ref: logicalId(stack.tables.coupons) },
+      ISSUED_TABLE: { Ref: logicalId(stack.tables.issued) },
+      POWERTOOLS_SERVICE_NAME: 'fcfs-coupons',
+      POWERTOOLS_METRICS_NAMESPACE: 'FcfsCoupons',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(env.REDIS_URL['Fn::Join'][1][0]).toBe('rediss://');
+    expect(env.USER_AUTH).toBeUndefined();
+  });
+});
+
+describe('least privilege', () => {
+  const issued = logicalId(stack.tables.issued);
+  const coupons = logicalId(stack.tables.coupons);
+
+  it('gives the request path no DynamoDB access at all', () => {
+    expect(actionsOf(fnId('RequestCoupon'))).toEqual([]);
+    expect(actionsOf(fnId('GetRequest'))).toEqual([]);
+    expect(actionsOf(fnId('Health'))).toEqual([]);
+  });
+
+  it('lets only the drain write issued coupons, with BatchWriteItem on that table', () => {
+    expect(statementsOf(drainId).filter((s) => String(s.Action).startsWith('dynamodb:'))).toEqual([
+      { Action: 'dynamodb:BatchWriteItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [issued, 'Arn'] } },
+    ]);
+  });
+
+  it('lets the admin functions write coupon definitions and read what they need', () => {
+    expect(actionsOf(fnId('CreateCoupon'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    expect(statementsOf(fnId('CreateCoupon'))).toContainEqual(
+      expect.objectContaining({
+        Action: 'dynamodb:Query',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [issued, 'Arn'] }, '/index/byCoupon']] },
+      }),
+    );
+    expect(statementsOf(fnId('GetCoupon'))).toContainEqual(
+      expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [coupons, 'Arn'] } }),
+    );
+    expect(actionsOf(fnId('UserCoupons'))).toEqual(['dynamodb:Query']);
+  });
+});
+
+describe('network and cache', () => {
+  it('has isolated subnets in two AZs, no NAT gateway and no internet gateway, and a DynamoDB gateway endpoint', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    const azs = Object.values(resources('AWS::EC2::Subnet')).map((s) =>
+      JSON.stringify(s.Properties.AvailabilityZone),
+    );
+    expect(new Set(azs).size).toBeGreaterThanOrEqual(2);
+    for (const subnet of Object.values(resources('AWS::EC2::Subnet'))) {
+      expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+    }
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+    });
+  });
+
+  it('lets only the functions security group reach the cache, on the Redis ports', () => {
+    const ingress = Object.values(resources('AWS::EC2::SecurityGroupIngress'));
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]?.Properties).toMatchObject({
+      GroupId: { 'Fn::GetAtt': [logicalId(stack.network.cacheSecurityGroup), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack.network.functionsSecurityGroup), 'GroupId'] },
+      FromPort: 6379,
+      ToPort: 6380,
+      IpProtocol: 'tcp',
+    });
+    const cacheSg = resources('AWS::EC2::SecurityGroup')[logicalId(stack.network.cacheSecurityGroup)];
+    expect(cacheSg?.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('is ElastiCache Serverless (Redis, always TLS) by default, in the isolated subnets', () => {
+    template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
+      Engine: 'redis',
+      SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(stack.network.cacheSecurityGroup), 'GroupId'] }],
+      SubnetIds: Match.arrayWith([{ Ref: Match.stringLikeRegexp('isolated') }]),
+    });
+  });
+
+  it('can be Valkey, and a node-based replication group with TLS and encryption at rest', () => {
+    const nodes = synth({ cacheMode: 'nodes', cacheEngine: 'valkey' }).template;
+    nodes.resourceCountIs('AWS::ElastiCache::ServerlessCache', 0);
+    nodes.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      Engine: 'valkey',
+      ClusterMode: 'enabled',
+      TransitEncryptionEnabled: true,
+      TransitEncryptionMode: 'required',
+      AtRestEncryptionEnabled: true,
+      AutomaticFailoverEnabled: true,
+      MultiAZEnabled: true,
+    });
+    const env = Object.values(nodes.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Environment?.Variables?.REDIS_URL,
+    )?.Properties.Environment.Variables;
+    expect(JSON.stringify(env.REDIS_URL)).toContain('ConfigurationEndPoint.Address');
+    synth({ cacheEngine: 'valkey' }).template.hasResourceProperties('AWS::ElastiCache::ServerlessCache', {
+      Engine: 'valkey',
+    });
+  });
+});
+
+describe('tables', () => {
+  it('are on demand, with point-in-time recovery, deletion protection and RETAIN by default', () => {
+    for (const [id, table] of Object.entries(template.findResources('AWS::DynamoDB::GlobalTable'))) {
+      expect(table.DeletionPolicy, id).toBe('Retain');
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.Replicas[0]).toMatchObject({
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
+  });
+
+  it('can be thrown away with the stack', () => {
+    const throwaway = synth({ retainData: false }).template;
+    for (const table of Object.values(throwaway.findResources('AWS::DynamoDB::GlobalTable'))) {
+      expect(table.DeletionPolicy).toBe('Delete');
+      expect(table.Properties.Replicas[0].DeletionProtectionEnabled).toBe(false);
+    }
+  });
+
+  it('have the keys and index the code and the local runtime use', () => {
+    const local = tableDefinitions({ couponsTable: 'c', issuedTable: 'i' });
+    const [couponsLocal, issuedLocal] = local;
+    const issued = resources('AWS::DynamoDB::GlobalTable')[logicalId(stack.tables.issued)]?.Properties;
+    const coupons = resources('AWS::DynamoDB::GlobalTable')[logicalId(stack.tables.coupons)]?.Properties;
+    expect(issued.KeySchema).toEqual(issuedLocal?.KeySchema);
+    expect(coupons.KeySchema).toEqual(couponsLocal?.KeySchema);
+    const [index] = issuedLocal?.GlobalSecondaryIndexes ?? [];
+    expect(issued.GlobalSecondaryIndexes).toEqual([
+      { IndexName: index?.IndexName, KeySchema: index?.KeySchema, Projection: index?.Projection },
+    ]);
+  });
+});
+
+describe('HTTP API', () => {
+  const routes = () => Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+
+  it('has every route of the route table, admin routes behind IAM, the rest open without a JWT issuer', () => {
+    const byKey = Object.fromEntries(routes().map((r) => [r.RouteKey, r.AuthorizationType ?? 'NONE']));
+    expect(Object.keys(byKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of ROUTES) {
+      expect(byKey[`${route.method} ${route.path}`], route.name).toBe(
+        route.access === 'admin' ? 'AWS_IAM' : 'NONE',
+      );
+    }
+  });
+
+  it('puts user routes behind a JWT authorizer when given an issuer and audience', () => {
+    const jwt = { issuer: 'https://issuer.example.com', audience: ['coupons'] };
+    const { stack: withJwt, template: t } = synth({ jwt });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: jwt.issuer, Audience: jwt.audience },
+    });
+    const byKey = Object.fromEntries(
+      Object.values(t.findResources('AWS::ApiGatewayV2::Route')).map((r) => [
+        r.Properties.RouteKey,
+        r.Properties.AuthorizationType ?? 'NONE',
+      ]),
+    );
+    for (const route of ROUTES) {
+      const expected = { admin: 'AWS_IAM', user: 'JWT', public: 'NONE' }[route.access];
+      expect(byKey[`${route.method} ${route.path}`], route.name).toBe(expected);
+    }
+    const env =
+      t.findResources('AWS::Lambda::Function')[
+        withJwt.getLogicalId(withJwt.api.functions.RequestCoupon?.node.defaultChild as never)
+      ]?.Properties.Environment.Variables;
+    expect(env.USER_AUTH).toBe('jwt');
+  });
+
+  it('throttles the stage with the stack props and logs access', () => {
+    synth({ throttle: { rateLimit: 1234, burstLimit: 567 } }).template.hasResourceProperties(
+      'AWS::ApiGatewayV2::Stage',
+      {
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 1234, ThrottlingBurstLimit: 567 },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      },
+    );
+  });
+});
+
+describe('operations', () => {
+  const alarmOn = (metricName: string) =>
+    Object.values(resources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.MetricName === metricName)
+      ?.Properties;
+
+  it('alarms on drain errors, drain duration near its timeout, pending depth and drain lag', () => {
+    expect(alarmOn('Errors')).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1 });
+    expect(alarmOn('DrainErrors')).toMatchObject({ Namespace: 'FcfsCoupons' });
+    expect(alarmOn('Duration')).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Maximum',
+      Threshold: 72_000,
+    });
+    expect(alarmOn('PendingDepth')).toMatchObject({ Namespace: 'FcfsCoupons', EvaluationPeriods: 3 });
+    expect(alarmOn('DrainLag')).toMatchObject({ Namespace: 'FcfsCoupons', Threshold: 60_000 });
+    for (const alarm of Object.values(resources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalId(stack.observability.topic) }]);
+    }
+  });
+
+  it('has a dashboard of requests, answers, issued, pending and drain lag', () => {
+    const body = JSON.stringify(
+      Object.values(resources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
+    );
+    for (const metric of ['Queued', 'SoldOut', 'Issued', 'PendingDepth', 'DrainLag', 'QueueDepth']) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+  });
+
+  it('outputs the API URL, table names and cache endpoint', () => {
+    for (const name of ['ApiUrl', 'CouponsTableName', 'IssuedTableName', 'CacheEndpoint']) {
+      template.hasOutput(name, {});
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+
+// `cdk synth` as a user runs it after `npm ci`: the CLI from node_modules, cdk.json's app, the
+// Lambda code bundled by the local esbuild (no Docker), no AWS credentials, nothing fetched.
+
+const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+it('synthesizes offline, bundling each function with its Lua scripts inlined', () => {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('AWS_')) delete env[key];
+  execFileSync(process.execPath, ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', '--output', outdir], {
+    env: { ...env, CDK_DEFAULT_REGION: 'eu-west-1' },
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
+  const template = JSON.parse(readFileSync(join(outdir, 'FcfsCoupons.template.json'), 'utf8'));
+  const bundleOf = (descriptionPrefix: string) => {
+    const fn = Object.values(
+      template.Resources as Record<
+        string,
+        { Type: string; Properties: { Description?: string; Code: { S3Key: string } } }
+      >,
+    ).find(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        String(r.Properties.Description ?? '').startsWith(descriptionPrefix),
+    );
+    const hash = String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '');
+    const file = join(outdir, `asset.${hash}`, 'index.mjs');
+    expect(existsSync(file), descriptionPrefix).toBe(true);
+    return readFileSync(file, 'utf8');
+  };
+  const drain = bundleOf('Drains coupon queues');
+  expect(drain).toContain("redis.call('ZPOPMIN', KEYS[2], limit)");
+  expect(drain).toContain('import { createRequire }');
+  const request = bundleOf('POST /coupons/{couponId}/requests');
+  expect(request).toContain("redis.call('ZADD', KEYS[2], 'NX', score, user)");
+});
