@@ -45,6 +45,24 @@ describe('runDrainLoop', () => {
     expect(ticks.length).toBeLessThanOrEqual(5);
   });
 
+  it('stops after a tick that found no open coupon, when asked to', async () => {
+    const ticks: number[] = [];
+    const idle = {
+      tick: async (deadline: number) => {
+        ticks.push(deadline);
+        return { coupons: ticks.length < 3 ? 1 : 0 } as TickReport;
+      },
+    } as unknown as Drain;
+    await runDrainLoop(idle, {
+      intervalMs: 10,
+      windowMs: 5_000,
+      remainingMs: () => 60_000,
+      reserveMs: 0,
+      stopWhenIdle: true,
+    });
+    expect(ticks).toHaveLength(3);
+  });
+
   it('starts no tick when the remaining time is within the reserve', async () => {
     const { drain, ticks } = fakeDrain();
     await runDrainLoop(drain, {

@@ -166,6 +166,11 @@ export interface DrainLoopOptions {
   /** Time kept free at the end of `remainingMs` for the last tick to finish cleanly. */
   reserveMs: number;
   signal?: AbortSignal;
+  /**
+   * End the loop after a tick that found no open coupon: an idle deployment then costs one short
+   * invocation a minute. A coupon opened meanwhile waits for the next invocation (a minute at most).
+   */
+  stopWhenIdle?: boolean;
   onTick?: (report: TickReport) => void | Promise<void>;
   onTickError?: (error: unknown) => void | Promise<void>;
   clock?: () => number;
@@ -190,6 +195,7 @@ export async function runDrainLoop(drain: Drain, options: DrainLoopOptions): Pro
       const report = await drain.tick(deadline);
       await options.onTick?.(report);
       lastError = undefined;
+      if (options.stopWhenIdle && report.coupons === 0) break;
     } catch (error) {
       // A tick that failed (Redis down) is retried at the next interval, not the next invocation.
       lastError = error;

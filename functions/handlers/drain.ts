@@ -44,6 +44,7 @@ export const handler = middy<unknown, { ticks: number }, Error, Context>()
       windowMs: config.windowMs,
       remainingMs: () => context.getRemainingTimeInMillis(),
       reserveMs: RESERVE_MS,
+      stopWhenIdle: true,
       onTick: publishTick,
       onTickError: (error) => {
         logger.error('Drain tick failed', error as Error);

@@ -22,7 +22,8 @@ export interface DrainProps {
 export const DRAIN_TIMEOUT = Duration.seconds(90);
 
 /**
- * The drain: EventBridge fires it once a minute; it ticks every DRAIN_INTERVAL_MS for 55 s.
+ * The drain: EventBridge fires it once a minute; it ticks every DRAIN_INTERVAL_MS for 55 s
+ * (or stops at once when no coupon is open).
  * One at a time (reserved concurrency 1), no async retries and a one-minute maximum event age
  * (the next minute's run takes over); failed invocations go to a dead-letter queue.
  */
@@ -46,7 +47,6 @@ export class Drain extends Construct {
       handlerModule: 'drain',
       description: 'Drains coupon queues into DynamoDB every few seconds',
       timeout: DRAIN_TIMEOUT,
-      memorySize: 1769, // one full vCPU
       reservedConcurrentExecutions: 1,
       retryAttempts: 0,
       maxEventAge: Duration.minutes(1),
