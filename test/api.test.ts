@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients } from '#commons/dependencies';
 import { drain } from '#functions/handlers/drain';
-import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
+import { issuedRows, keysMatching, testDynamoDb, testRedis, uniqueId } from './support/helpers';
 import { startApi } from './support/http';
 
 // Every outcome of the HTTP API, through the local runtime's API Gateway adapter, the real
@@ -143,7 +143,7 @@ describe('POST /coupons/{couponId}/requests', () => {
     const reply = await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' });
     expect(reply.status).toBe(404);
     expect(reply.body.error).toBe('COUPON_NOT_FOUND');
-    expect(await redis.keys(`*{${couponId}}*`)).toEqual([]);
+    expect(await keysMatching(redis, `*{${couponId}}*`)).toEqual([]);
   });
 
   it('answers 400 for a bad user id', async () => {

@@ -1,16 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
-import { couponKeys } from '#adapters/redis/keys';
 
 /** A coupon or user id no other test uses. */
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
-/** A plain client on the test's Redis, with the test file's key prefix. */
-export function testRedis(): Redis {
-  return new Redis(process.env.REDIS_URL as string, { keyPrefix: process.env.REDIS_KEY_PREFIX });
+/** A plain client on the test's Redis (a Cluster client on a cluster), with the file's key prefix. */
+export function testRedis(): Redis | Cluster {
+  const urls = (process.env.REDIS_URL as string).split(',');
+  const keyPrefix = process.env.REDIS_KEY_PREFIX;
+  if (process.env.REDIS_CLUSTER !== 'true') return new Redis(urls[0] as string, { keyPrefix });
+  return new Cluster(
+    urls.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) })),
+    { keyPrefix },
+  );
+}
+
+/** Keys matching a pattern (under the file's prefix, returned without it), on every node. */
+export async function keysMatching(redis: Redis | Cluster, pattern: string): Promise<string[]> {
+  const prefix = process.env.REDIS_KEY_PREFIX ?? '';
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const keys = (await Promise.all(nodes.map((node) => node.keys(`${prefix}${pattern}`)))).flat();
+  return keys.map((key) => key.slice(prefix.length)).sort();
 }
 
 export function testDynamoDb(): DynamoDBDocumentClient {
@@ -34,23 +47,9 @@ export async function issuedRows(db: DynamoDBDocumentClient, couponId: string): 
   return users;
 }
 
-/** Everything Redis holds for a coupon, to compare before and after. */
-export async function redisState(redis: Redis, couponId: string) {
-  const k = couponKeys(couponId);
-  const [stock, queue, issued, pending, seq] = await Promise.all([
-    redis.get(k.stock),
-    redis.zrange(k.queue, 0, -1, 'WITHSCORES'),
-    redis.hgetall(k.issued),
-    redis.zrange(k.pending, 0, -1, 'WITHSCORES'),
-    redis.get(k.seq),
-  ]);
-  return { stock, queue, issued, pending, seq };
-}
-
 /** Every key under this test file's prefix with its content, to show that nothing changed. */
-export async function wholeRedisState(redis: Redis): Promise<Record<string, unknown>> {
-  const prefix = process.env.REDIS_KEY_PREFIX ?? '';
-  const keys = (await redis.keys(`${prefix}*`)).map((key) => key.slice(prefix.length)).sort();
+export async function wholeRedisState(redis: Redis | Cluster): Promise<Record<string, unknown>> {
+  const keys = await keysMatching(redis, '*');
   const state: Record<string, unknown> = {};
   for (const key of keys) {
     const type = await redis.type(key);
