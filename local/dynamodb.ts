@@ -63,7 +63,7 @@ export function tableDefinitions(names: {
             { AttributeName: ISSUED_BY_COUPON_INDEX.partitionKey, KeyType: 'HASH' },
             { AttributeName: ISSUED_BY_COUPON_INDEX.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ISSUED_BY_COUPON_INDEX.projected] },
         },
       ],
     },

@@ -29,7 +29,7 @@ function recording(store: IssuedCouponStore) {
       return store.saveAll(rows);
     },
     listByUser: (userId) => store.listByUser(userId),
-    countByCoupon: (couponId) => store.countByCoupon(couponId),
+    listByCoupon: (couponId) => store.listByCoupon(couponId),
   };
   return { order, recorder };
 }
@@ -115,7 +115,7 @@ describe('drain', () => {
         throw new Error('DynamoDB is down');
       },
       listByUser: async () => [],
-      countByCoupon: async () => 0,
+      listByCoupon: async () => [],
     };
     const { Drain } = await import('#domain/drain');
     const failing = await new Drain(main.queue, broken, { batchSize: 2, pendingTimeoutMs: 200 }).tick(far());

@@ -92,6 +92,6 @@ describe('saving issued coupons with BatchWriteItem', () => {
     dynamo
       .on(QueryCommand)
       .rejects(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    await expect(store.countByCoupon('c1')).rejects.toBeInstanceOf(DependencyUnavailable);
+    await expect(store.listByCoupon('c1')).rejects.toBeInstanceOf(DependencyUnavailable);
   });
 });

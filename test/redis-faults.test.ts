@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -109,6 +109,40 @@ it('finishes a create that Redis interrupted when the create is repeated', async
     available: 3,
     queued: 1,
   });
+});
+
+it('rebuilds a coupon after Redis lost its data: holders stay ALREADY_ISSUED, the stock left stays exact', async () => {
+  const couponId = uniqueId('lost');
+  expect((await api.call('POST', '/coupons', { couponId, name: 'lost', stock: 5 })).status).toBe(201);
+  for (const userId of ['ann', 'ben', 'cat'])
+    await api.call('POST', `/coupons/${couponId}/requests`, { userId });
+  const { drain } = await import('#functions/handlers/drain');
+  await until(async () => {
+    await drain.tick(Date.now() + 5_000);
+    const view = (await api.call('GET', `/coupons/${couponId}`)).body;
+    return view.issued === 3 && view.pending === 0;
+  });
+
+  // Redis comes back empty: a restart with no persistence, or a failover that lost everything.
+  const { port } = redis;
+  await redis.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir);
+  redis = await startRedis({ port, dir: dataDir, appendOnly: true });
+  await until(async () => (await api.call('GET', `/coupons/${couponId}/requests/ann`)).status === 404);
+
+  // Repeating the create rebuilds it from DynamoDB.
+  expect((await api.call('POST', '/coupons', { couponId, name: 'lost', stock: 5 })).status).toBe(409);
+  const again = await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' });
+  expect(again).toMatchObject({ status: 409, body: { status: 'ALREADY_ISSUED' } });
+  const status = await api.call('GET', `/coupons/${couponId}/requests/ben`);
+  expect(status.body.status).toBe('ISSUED');
+  expect(Date.parse(status.body.issuedAt)).toBeGreaterThan(Date.now() - 60_000);
+  expect((await api.call('GET', `/coupons/${couponId}`)).body).toMatchObject({ issued: 3, available: 2 });
+  for (const userId of ['dan', 'eve']) {
+    expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId })).status).toBe(202);
+  }
+  expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'fay' })).status).toBe(410);
 });
 
 it('fails fast with a clear message when Redis cannot be reached at all', async () => {

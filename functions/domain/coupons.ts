@@ -23,7 +23,8 @@ export interface CouponView extends Coupon {
 /**
  * Defines a coupon, then opens it in the queue. A create that failed between the two steps
  * (Redis down) is finished by repeating it: the repeat answers COUPON_EXISTS and opens the
- * coupon with the stock that the issued rows in DynamoDB leave.
+ * coupon. The same repeat rebuilds a coupon whose Redis state was lost: its holders come back
+ * from DynamoDB (so they stay ALREADY_ISSUED) and the stock is what they leave.
  */
 export async function createCoupon(
   ports: { catalog: CouponCatalog; queue: CouponQueue; store: IssuedCouponStore },
@@ -39,8 +40,8 @@ export async function createCoupon(
   if ((await queue.snapshot(coupon.couponId)) === undefined) {
     const existing = await catalog.get(coupon.couponId);
     if (existing) {
-      const issued = await store.countByCoupon(existing.couponId);
-      await queue.open(existing.couponId, Math.max(existing.stock - issued, 0));
+      const holders = await store.listByCoupon(existing.couponId);
+      await queue.restore(existing.couponId, Math.max(existing.stock - holders.length, 0), holders);
     }
   }
   throw new CouponExists(coupon.couponId);

@@ -16,6 +16,9 @@ export interface IssuedCoupon {
   used: boolean;
 }
 
+/** A user who holds a coupon, as the issued rows record it. */
+export type CouponHolder = Pick<IssuedCoupon, 'userId' | 'issuedAt'>;
+
 /** The answer to a request for a coupon. */
 export type Admission =
   | { status: 'QUEUED'; position: number }

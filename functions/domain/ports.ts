@@ -1,4 +1,12 @@
-import type { Admission, Claim, Coupon, IssuedCoupon, QueueSnapshot, RequestStatus } from './model';
+import type {
+  Admission,
+  Claim,
+  Coupon,
+  CouponHolder,
+  IssuedCoupon,
+  QueueSnapshot,
+  RequestStatus,
+} from './model';
 
 /**
  * The waiting queue, the issued set, the stock and the pending claims of every coupon (Redis).
@@ -7,6 +15,11 @@ import type { Admission, Claim, Coupon, IssuedCoupon, QueueSnapshot, RequestStat
 export interface CouponQueue {
   /** Sets a coupon's stock and lists it for the drain; leaves an existing coupon untouched. */
   open(couponId: string, stock: number): Promise<void>;
+  /**
+   * Rebuilds a coupon Redis has no state for (a create cut short, or Redis data lost) from its
+   * holders of record, then opens it with the stock they leave.
+   */
+  restore(couponId: string, stock: number, holders: CouponHolder[]): Promise<void>;
   /** undefined when the coupon is unknown. */
   admit(couponId: string, userId: string): Promise<Admission | undefined>;
   /** undefined when the coupon is unknown. */
@@ -37,8 +50,8 @@ export interface SaveOutcome {
 export interface IssuedCouponStore {
   saveAll(coupons: IssuedCoupon[]): Promise<SaveOutcome>;
   listByUser(userId: string): Promise<IssuedCoupon[]>;
-  /** How many rows exist for a coupon. */
-  countByCoupon(couponId: string): Promise<number>;
+  /** Who holds a coupon, and since when: every row of it. */
+  listByCoupon(couponId: string): Promise<CouponHolder[]>;
 }
 
 /** Coupon definitions (DynamoDB). */

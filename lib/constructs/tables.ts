@@ -35,7 +35,8 @@ export class Tables extends Construct {
           indexName: ISSUED_BY_COUPON_INDEX.name,
           partitionKey: { name: ISSUED_BY_COUPON_INDEX.partitionKey, type: AttributeType.STRING },
           sortKey: { name: ISSUED_BY_COUPON_INDEX.sortKey, type: AttributeType.STRING },
-          projectionType: ProjectionType.KEYS_ONLY,
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...ISSUED_BY_COUPON_INDEX.projected],
         },
       ],
     });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import type { IssuedCoupon } from '#domain/model';
+import type { CouponHolder, IssuedCoupon } from '#domain/model';
 import type { IssuedCouponStore, SaveOutcome } from '#domain/ports';
 import { rethrowDynamoDbError } from './errors';
 import { ISSUED_BY_COUPON_INDEX } from './schema';
@@ -111,8 +111,8 @@ export class DynamoIssuedCouponStore implements IssuedCouponStore {
     return items;
   }
 
-  async countByCoupon(couponId: string): Promise<number> {
-    let count = 0;
+  async listByCoupon(couponId: string): Promise<CouponHolder[]> {
+    const holders: CouponHolder[] = [];
     try {
       for await (const page of paginateQuery(
         { client: this.db },
@@ -121,14 +121,15 @@ export class DynamoIssuedCouponStore implements IssuedCouponStore {
           IndexName: ISSUED_BY_COUPON_INDEX.name,
           KeyConditionExpression: 'couponId = :couponId',
           ExpressionAttributeValues: { ':couponId': couponId },
-          Select: 'COUNT',
         },
       )) {
-        count += page.Count ?? 0;
+        for (const item of page.Items ?? []) {
+          holders.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
+        }
       }
     } catch (error) {
       rethrowDynamoDbError(error);
     }
-    return count;
+    return holders;
   }
 }

@@ -1,7 +1,14 @@
 import { ReplyError } from 'ioredis';
 import { type RedisClient, whenReady } from '#commons/clients/redis';
 import { DependencyUnavailable } from '#domain/errors';
-import type { Admission, Claim, IssuedCoupon, QueueSnapshot, RequestStatus } from '#domain/model';
+import type {
+  Admission,
+  Claim,
+  CouponHolder,
+  IssuedCoupon,
+  QueueSnapshot,
+  RequestStatus,
+} from '#domain/model';
 import type { CouponQueue } from '#domain/ports';
 import { couponKeys, OPEN_COUPONS_KEY } from './keys';
 import admitLua from './lua/admit.lua';
@@ -57,6 +64,16 @@ export class RedisCouponQueue implements CouponQueue {
       await redis.set(keys.stock, stock, 'NX');
       await redis.sadd(OPEN_COUPONS_KEY, couponId);
     });
+  }
+
+  async restore(couponId: string, stock: number, holders: CouponHolder[]): Promise<void> {
+    const { issued } = couponKeys(couponId);
+    // The holders first, in chunks; the stock last: until it is set, the coupon answers 404.
+    for (let i = 0; i < holders.length; i += 1000) {
+      const fields = holders.slice(i, i + 1000).flatMap((h) => [h.userId, String(Date.parse(h.issuedAt))]);
+      await this.call((redis) => redis.hset(issued, ...fields));
+    }
+    await this.open(couponId, stock);
   }
 
   async admit(couponId: string, userId: string): Promise<Admission | undefined> {
