@@ -1,10 +1,10 @@
 // Bundles the local runtime with esbuild, the same bundler the CDK uses for the Lambdas, so that
-// the Lua scripts load the same way (as text). Output: .local/server.mjs.
+// the Lua scripts load the same way (as text). Output: .local/server.mjs, or the path given.
 import { build } from 'esbuild';
 
 await build({
   entryPoints: ['local/main.ts'],
-  outfile: '.local/server.mjs',
+  outfile: process.argv[2] ?? '.local/server.mjs',
   bundle: true,
   platform: 'node',
   format: 'esm',

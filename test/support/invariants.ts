@@ -1,0 +1,151 @@
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { Cluster, Redis } from 'ioredis';
+import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
+import { couponKeys } from '#adapters/redis/keys';
+
+/** One answer a client got, with when it sent the request and when the answer came. */
+export interface Answer {
+  userId: string;
+  status: number;
+  sentAt: number;
+  receivedAt: number;
+}
+
+export interface InvariantReport {
+  violations: string[];
+  figures: {
+    stock: number;
+    rows: number;
+    issued: number;
+    queued: number;
+    pending: number;
+    stockLeft: number;
+    answers: number;
+    queuedAnswers: number;
+    soldOutAnswers: number;
+    alreadyIssuedAnswers: number;
+  };
+}
+
+/**
+ * The promises of the system, checked on the final state of one coupon once the drains are done:
+ * 1. DynamoDB rows = the issued set in Redis (pending empty); no user has two rows;
+ * 2. issued + queued <= stock, and stock left = stock - issued;
+ * 3. FIFO: everyone admitted is issued, and a user admitted before another was requested is
+ *    issued no later than them;
+ * 4. every answer agrees with the end state: QUEUED and ALREADY_ISSUED users hold the coupon,
+ *    SOLD_OUT users hold nothing, nobody got a 5xx.
+ */
+export async function checkInvariants(options: {
+  redis: Redis | Cluster;
+  db: DynamoDBDocumentClient;
+  issuedTable: string;
+  couponId: string;
+  stock: number;
+  answers: Answer[];
+}): Promise<InvariantReport> {
+  const { redis, db, couponId, stock, answers } = options;
+  const violations: string[] = [];
+  const k = couponKeys(couponId);
+  const [issuedHash, queued, pending, stockLeftRaw] = await Promise.all([
+    redis.hgetall(k.issued),
+    redis.zcard(k.queue),
+    redis.zcard(k.pending),
+    redis.get(k.stock),
+  ]);
+  const rows: { userId: string; issuedAt: string }[] = [];
+  for await (const page of paginateQuery(
+    { client: db },
+    {
+      TableName: options.issuedTable,
+      IndexName: ISSUED_BY_COUPON_INDEX.name,
+      KeyConditionExpression: 'couponId = :c',
+      ExpressionAttributeValues: { ':c': couponId },
+    },
+  )) {
+    for (const item of page.Items ?? [])
+      rows.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
+  }
+  const issuedUsers = new Set(Object.keys(issuedHash));
+  const rowUsers = new Set(rows.map((r) => r.userId));
+  const issuedAt = new Map(rows.map((r) => [r.userId, Date.parse(r.issuedAt)]));
+  const stockLeft = Number(stockLeftRaw);
+
+  // 1
+  if (pending !== 0) violations.push(`${pending} claims still pending`);
+  if (rowUsers.size !== rows.length) violations.push(`${rows.length - rowUsers.size} users have two rows`);
+  if (rows.length !== issuedUsers.size)
+    violations.push(`${rows.length} rows but ${issuedUsers.size} issued in Redis`);
+  for (const user of issuedUsers) if (!rowUsers.has(user)) violations.push(`issued ${user} has no row`);
+  for (const user of rowUsers)
+    if (!issuedUsers.has(user)) violations.push(`row of ${user} not in the issued set`);
+  // 2
+  if (issuedUsers.size + queued > stock)
+    violations.push(`issued ${issuedUsers.size} + queued ${queued} > stock ${stock}`);
+  if (stockLeft !== stock - issuedUsers.size)
+    violations.push(`stock left ${stockLeft} != ${stock} - ${issuedUsers.size}`);
+
+  // 4, and who was admitted
+  const byUser = new Map<string, Answer[]>();
+  for (const answer of answers) byUser.set(answer.userId, [...(byUser.get(answer.userId) ?? []), answer]);
+  const admissions: { userId: string; before: number; after: number }[] = [];
+  for (const [userId, mine] of byUser) {
+    for (const answer of mine) {
+      if (answer.status >= 500) violations.push(`${userId} got ${answer.status}`);
+      else if (![202, 409, 410].includes(answer.status)) violations.push(`${userId} got ${answer.status}`);
+    }
+    const queuedAnswers = mine.filter((a) => a.status === 202);
+    const holds = rowUsers.has(userId);
+    if (queuedAnswers.length > 0 && !holds) violations.push(`${userId} was told QUEUED and holds nothing`);
+    if (mine.some((a) => a.status === 409) && !holds)
+      violations.push(`${userId} was told ALREADY_ISSUED and holds nothing`);
+    if (mine.some((a) => a.status === 410) && holds)
+      violations.push(`${userId} was told SOLD_OUT and holds a coupon`);
+    if (queuedAnswers.length > 0) {
+      admissions.push({
+        userId,
+        before: Math.min(...queuedAnswers.map((a) => a.receivedAt)),
+        after: Math.min(...mine.map((a) => a.sentAt)),
+      });
+    }
+  }
+  // 3: a user whose admission was answered before another user sent their first request must be
+  // issued no later (issuedAt is Redis's clock at claim time, claims pop in admission order).
+  const byAnswered = [...admissions].sort((a, b) => a.before - b.before);
+  const byRequested = [...admissions].sort((a, b) => a.after - b.after);
+  let latestEarlier = -Infinity;
+  let latestEarlierUser = '';
+  let i = 0;
+  for (const later of byRequested) {
+    while (i < byAnswered.length && (byAnswered[i]?.before ?? Infinity) < later.after) {
+      const earlier = byAnswered[i++] as (typeof admissions)[number];
+      const at = issuedAt.get(earlier.userId) ?? -Infinity;
+      if (at > latestEarlier) {
+        latestEarlier = at;
+        latestEarlierUser = earlier.userId;
+      }
+    }
+    const at = issuedAt.get(later.userId);
+    if (at !== undefined && at < latestEarlier) {
+      violations.push(
+        `FIFO: ${latestEarlierUser} was admitted before ${later.userId} asked, but issued later`,
+      );
+    }
+  }
+
+  return {
+    violations,
+    figures: {
+      stock,
+      rows: rows.length,
+      issued: issuedUsers.size,
+      queued,
+      pending,
+      stockLeft,
+      answers: answers.length,
+      queuedAnswers: answers.filter((a) => a.status === 202).length,
+      soldOutAnswers: answers.filter((a) => a.status === 410).length,
+      alreadyIssuedAnswers: answers.filter((a) => a.status === 409).length,
+    },
+  };
+}
