@@ -76,6 +76,23 @@ async function main() {
     }
   })();
 
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (the drain finishes its tick first)...`);
+    stop.abort();
+    await api.close();
+    await loop;
+    await closeClients();
+    await dynamo?.stop();
+    await redis?.stop();
+    console.log('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
   const u = api.url;
   console.log(`FCFS coupons running at ${u}
   Redis:    ${env.REDIS_URL}${redis ? ' (started here)' : ''}
@@ -93,23 +110,6 @@ Another process on the same state:
   REDIS_URL=${env.REDIS_URL} DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} PORT=${port === 0 ? 0 : port + 1} npm start
 
 Ctrl-C stops.`);
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping (the drain finishes its tick first)...`);
-    stop.abort();
-    await api.close();
-    await loop;
-    await closeClients();
-    await dynamo?.stop();
-    await redis?.stop();
-    console.log('stopped.');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((error) => fail(`Could not start: ${(error as Error).stack ?? error}`));
