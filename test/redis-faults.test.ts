@@ -86,6 +86,15 @@ it('answers 503 while Redis is down, changes nothing, and recovers by itself whe
     });
     // The client met NOSCRIPT and sent the script in full again.
     expect(await after.script('EXISTS', admitSha)).toEqual([1]);
+    // And the drain, whose scripts the restart also dropped, issues both.
+    const { drain } = await import('#functions/handlers/drain');
+    await drain.tick(Date.now() + 5_000);
+    expect((await api.call('GET', `/coupons/${couponId}`)).body).toMatchObject({
+      issued: 2,
+      queued: 0,
+      pending: 0,
+      available: 3,
+    });
   } finally {
     after.disconnect();
   }
