@@ -1,10 +1,11 @@
-// Bundles the local runtime with esbuild, the same bundler the CDK uses for the Lambdas, so that
-// the Lua scripts load the same way (as text). Output: .local/server.mjs, or the path given.
+// Bundles a TypeScript entry with esbuild, the same bundler the CDK uses for the Lambdas, so that
+// the Lua scripts load the same way (as text): `node local/build.mjs [entry] [outfile]`.
+// Defaults: the local runtime, local/main.ts -> .local/server.mjs.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['local/main.ts'],
-  outfile: process.argv[2] ?? '.local/server.mjs',
+  entryPoints: [process.argv[2] ?? 'local/main.ts'],
+  outfile: process.argv[3] ?? '.local/server.mjs',
   bundle: true,
   platform: 'node',
   format: 'esm',

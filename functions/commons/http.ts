@@ -3,12 +3,12 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DomainError } from '#domain/errors';
-import { logger, metrics, tracer } from './powertools';
+import { logger, metrics } from './powertools';
+import { traceInvocations } from './tracing';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
 /** What API Gateway calls: the parser narrows the event inside, not for the caller. */
@@ -129,7 +129,7 @@ export function httpHandler<S extends z.ZodType>(
   if (process.env.POWERTOOLS_METRICS_DISABLED !== 'true')
     chain.use(logMetrics(metrics)).use(countResponses());
   return chain
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(traceInvocations())
     .use(errorResponses())
     .use(bodyLimit(MAX_BODY_BYTES))
     .use(parser({ schema }))

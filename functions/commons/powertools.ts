@@ -1,14 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
-// One of each per container. Service name and namespace come from POWERTOOLS_SERVICE_NAME and
+// One of each per container (the tracer: tracing.ts). Service name and namespace come from POWERTOOLS_SERVICE_NAME and
 // POWERTOOLS_METRICS_NAMESPACE where set (the stack sets them), else these defaults.
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'fcfs-coupons';
+export const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'fcfs-coupons';
 
 export const logger = new Logger({ serviceName });
 export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FcfsCoupons',
 });
-export const tracer = new Tracer({ serviceName });

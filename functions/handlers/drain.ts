@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { drainConfig } from '#commons/config';
 import { couponQueue, issuedCouponStore } from '#commons/dependencies';
-import { logger, metrics, tracer } from '#commons/powertools';
+import { logger, metrics } from '#commons/powertools';
+import { traceInvocations } from '#commons/tracing';
 import { Drain, runDrainLoop, type TickReport } from '#domain/drain';
 
 const config = drainConfig();
@@ -37,7 +37,7 @@ export function publishTick(report: TickReport): void {
  */
 export const handler = middy<unknown, { ticks: number }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(traceInvocations())
   .handler(async (_event, context) => {
     const ticks = await runDrainLoop(drain, {
       intervalMs: config.intervalMs,

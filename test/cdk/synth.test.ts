@@ -38,6 +38,8 @@ it('synthesizes offline, bundling each function with its Lua scripts inlined', (
   const drain = bundleOf('Drains coupon queues');
   expect(drain).toContain("redis.call('ZPOPMIN', KEYS[2], limit)");
   expect(drain).toContain('import { createRequire }');
+  // X-Ray (Powertools Tracer) is in the bundle, loaded where tracing is on.
+  expect(drain).toContain('captureAWSv3Client');
   const request = bundleOf('POST /coupons/{couponId}/requests');
   expect(request).toContain("redis.call('ZADD', KEYS[2], 'NX', score, user)");
 });

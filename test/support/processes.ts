@@ -15,7 +15,7 @@ const bundle = `.local/server-${process.pid}.mjs`;
 
 /** Builds the local runtime as `npm start` does, to a bundle of this test file's own. */
 export function buildLocalRuntime(): void {
-  execFileSync(process.execPath, ['local/build.mjs', bundle], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['local/build.mjs', 'local/main.ts', bundle], { stdio: 'inherit' });
 }
 
 export function startRuntime(env: Record<string, string> = {}): Promise<RuntimeProcess> {

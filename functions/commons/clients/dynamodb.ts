@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TablesConfig } from '../config';
+import { traceClient } from '../tracing';
 
 /** A document client with bounded connect and request times, so that an outage fails fast. */
 export function createDynamoDbClient(config: TablesConfig): DynamoDBDocumentClient {
@@ -12,7 +13,7 @@ export function createDynamoDbClient(config: TablesConfig): DynamoDBDocumentClie
       requestTimeout: config.timeoutMs,
     },
   });
-  return DynamoDBDocumentClient.from(client, {
+  return DynamoDBDocumentClient.from(traceClient(client), {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

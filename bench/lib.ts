@@ -1,0 +1,151 @@
+// Shared by the benchmarks: servers, timing, percentiles, resource use, tables and JSON output.
+// Absolute numbers drift on shared machines; each benchmark reports a ratio to a reference
+// measured in the same run.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { ensureTables, type LocalDynamoDb, localAwsEnvironment, startDynalite } from '#local/dynamodb';
+import { type LocalRedis, startRedis } from '#local/redis-server';
+
+export interface BenchServers {
+  redisUrl: string;
+  redisPort: number;
+  dynamoEndpoint: string;
+  tables: { couponsTable: string; issuedTable: string };
+  stop(): Promise<void>;
+}
+
+/** A fresh redis-server and dynalite for one benchmark, and the environment the handlers read. */
+export async function startServers(name: string): Promise<BenchServers> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  localAwsEnvironment(process.env);
+  const redis: LocalRedis = await startRedis();
+  const dynamo: LocalDynamoDb = await startDynalite();
+  const tables = { couponsTable: `${name}-coupons`, issuedTable: `${name}-issued` };
+  await ensureTables(dynamo.endpoint, tables);
+  Object.assign(process.env, {
+    REDIS_URL: redis.url,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    COUPONS_TABLE: tables.couponsTable,
+    ISSUED_TABLE: tables.issuedTable,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  return {
+    redisUrl: redis.url,
+    redisPort: redis.port,
+    dynamoEndpoint: dynamo.endpoint,
+    tables,
+    async stop() {
+      await dynamo.stop();
+      await redis.stop();
+    },
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export function summarize(latenciesMs: number[]): LatencySummary {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
+}
+
+/** CPU time of this process over a span, as a share of one core. */
+export function cpuMeter() {
+  const start = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  return () => {
+    const used = process.cpuUsage(start);
+    const elapsedUs = Number(process.hrtime.bigint() - t0) / 1000;
+    return (used.user + used.system) / elapsedUs;
+  };
+}
+
+export async function redisMemory(url: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    const info = await client.info('memory');
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+  } finally {
+    client.disconnect();
+  }
+}
+
+export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
+
+/** Prints a table: one object per row, the keys as columns. */
+export function printTable(title: string, rows: Record<string, string | number>[]): void {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cell = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v ?? ''));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padStart(widths[i] as number)).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(columns));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
+}
+
+export function machine() {
+  let redisVersion = 'unknown';
+  try {
+    redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    node: process.version,
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+    memoryGiB: round(totalmem() / 2 ** 30),
+    loadAverage: loadavg().map((l) => round(l, 2)),
+    redis: redisVersion,
+    at: new Date().toISOString(),
+  };
+}
+
+/** Writes bench/results/<name>.json. */
+export function writeResult(name: string, result: unknown): string {
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify({ name, machine: machine(), ...(result as object) }, null, 2)}\n`);
+  return file;
+}
+
+/** Runs `work` from `concurrency` loops until `total` calls are done; latencies in ms. */
+export async function closedLoop(
+  total: number,
+  concurrency: number,
+  work: (i: number) => Promise<unknown>,
+): Promise<{ seconds: number; rate: number; latencies: number[] }> {
+  const latencies: number[] = new Array(total);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t = performance.now();
+        await work(i);
+        latencies[i] = performance.now() - t;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, rate: total / seconds, latencies };
+}

@@ -1,0 +1,161 @@
+// Benchmark 1: the request path in process. The real handler chain (middy, Powertools, the
+// parser and schemas, the admission script over ioredis) called concurrently against a real
+// redis-server, next to redis-benchmark running the same admission script with EVALSHA: the
+// limit of that Redis on this machine.
+
+import { execFileSync } from 'node:child_process';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { Redis } from 'ioredis';
+import { couponKeys } from '#adapters/redis/keys';
+import { lambdaContext } from '#local/api';
+import admitLua from '../functions/adapters/redis/lua/admit.lua';
+import { closedLoop, cpuMeter, printTable, round, startServers, summarize, writeResult } from './lib';
+
+export function requestEvent(couponId: string, userId: string): APIGatewayProxyEventV2 {
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: 'POST /coupons/{couponId}/requests',
+    rawPath: `/coupons/${couponId}/requests`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', host: 'bench' },
+    pathParameters: { couponId },
+    body: `{"userId":"${userId}"}`,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'bench',
+      domainPrefix: 'bench',
+      http: {
+        method: 'POST',
+        path: `/coupons/${couponId}/requests`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'bench',
+      },
+      requestId: `r${now}`,
+      routeKey: 'POST /coupons/{couponId}/requests',
+      stage: '$default',
+      time: '',
+      timeEpoch: now,
+    },
+  };
+}
+
+/** redis-benchmark's EVALSHA of admit.lua on fresh keys, with random user ids. */
+export function redisBenchmarkAdmit(port: number, requests: number, clients: number, couponId: string) {
+  const redis = new Redis(port);
+  return (async () => {
+    try {
+      const sha = String(await redis.script('LOAD', admitLua));
+      const k = couponKeys(couponId);
+      await redis.set(k.stock, 100_000_000);
+      const csv = execFileSync(
+        'redis-benchmark',
+        [
+          '-p',
+          String(port),
+          '-c',
+          String(clients),
+          '-n',
+          String(requests),
+          '-r',
+          '1000000000',
+          '--csv',
+          'EVALSHA',
+          sha,
+          '4',
+          k.stock,
+          k.queue,
+          k.issued,
+          k.seq,
+          'u:__rand_int__',
+        ],
+        { encoding: 'utf8' },
+      );
+      const [, values] = csv.trim().split('\n');
+      const cols = (values ?? '').split(',').map((v) => Number(v.replace(/"/g, '')));
+      return {
+        rate: cols[1] as number,
+        p50: cols[4] as number,
+        p99: cols[6] as number,
+        max: cols[7] as number,
+      };
+    } finally {
+      redis.disconnect();
+    }
+  })();
+}
+
+export function hasRedisBenchmark(): boolean {
+  try {
+    execFileSync('redis-benchmark', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function benchRequestInProcess(requests = 200_000, concurrency = 64) {
+  const servers = await startServers('bench-request');
+  try {
+    const { handler } = await import('#functions/handlers/request-coupon');
+    const { couponQueue, closeClients } = await import('#commons/dependencies');
+    const context = lambdaContext('bench');
+    const run = async (couponId: string, total: number) => {
+      await couponQueue().open(couponId, 100_000_000);
+      return closedLoop(total, concurrency, async (i) => {
+        const result = await handler(requestEvent(couponId, `u${i}`), context);
+        if (result.statusCode !== 202) throw new Error(`unexpected ${result.statusCode}: ${result.body}`);
+      });
+    };
+    await run('warmup', 20_000);
+    const cpu = cpuMeter();
+    const chain = await run('inprocess', requests);
+    const chainCpu = cpu();
+    const chainLatency = summarize(chain.latencies);
+    await closeClients();
+
+    const rows: Record<string, string | number>[] = [
+      {
+        path: `handler chain, ${concurrency} concurrent`,
+        'req/s': Math.round(chain.rate),
+        'p50 ms': round(chainLatency.p50, 2),
+        'p99 ms': round(chainLatency.p99, 2),
+        'max ms': round(chainLatency.max, 1),
+        'node CPU': `${Math.round(chainCpu * 100)}%`,
+      },
+    ];
+    let reference: Awaited<ReturnType<typeof redisBenchmarkAdmit>> | undefined;
+    if (hasRedisBenchmark()) {
+      reference = await redisBenchmarkAdmit(servers.redisPort, requests, 50, 'reference');
+      rows.push({
+        path: 'redis-benchmark EVALSHA admit.lua, 50 clients',
+        'req/s': Math.round(reference.rate),
+        'p50 ms': reference.p50,
+        'p99 ms': reference.p99,
+        'max ms': reference.max,
+        'node CPU': '-',
+      });
+    }
+    const ratio = reference ? chain.rate / reference.rate : undefined;
+    printTable('1. Request path in process (target: >= 50% of redis-benchmark)', rows);
+    console.log(
+      ratio === undefined
+        ? 'redis-benchmark not found: no reference measured (install redis-tools or redis-server).'
+        : `ratio: ${Math.round(ratio * 100)}% of redis-benchmark's rate for the same script`,
+    );
+    const result = {
+      requests,
+      concurrency,
+      chain: { rate: chain.rate, ...chainLatency, cpu: chainCpu },
+      reference,
+      ratio,
+    };
+    console.log(`written: ${writeResult('request-inprocess', result)}`);
+    return result;
+  } finally {
+    await servers.stop();
+  }
+}

@@ -1,0 +1,25 @@
+// `npm run bench [-- name ...] [--quick]`: runs the benchmarks (all by default) and writes each
+// one's figures to bench/results/<name>.json. Not part of `npm test`.
+import { parseArgs } from 'node:util';
+import { benchRequestInProcess } from './request-inprocess';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { quick: { type: 'boolean' } },
+});
+const quick = values.quick === true;
+
+const BENCHMARKS: Record<string, () => Promise<unknown>> = {
+  'request-inprocess': () => benchRequestInProcess(quick ? 30_000 : 200_000),
+};
+
+const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);
+for (const name of names) {
+  const bench = BENCHMARKS[name];
+  if (!bench) {
+    console.error(`No benchmark "${name}". Known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  await bench();
+}
+process.exit(0);
