@@ -2,20 +2,44 @@
 // Absolute numbers drift on shared machines; each benchmark reports a ratio to a reference
 // measured in the same run.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { ensureTables, type LocalDynamoDb, localAwsEnvironment, startDynalite } from '#local/dynamodb';
+import { ensureTables, type LocalDynamoDb, localAwsEnvironment } from '#local/dynamodb';
+import { freePort } from '#local/ports';
 import { type LocalRedis, startRedis } from '#local/redis-server';
 
 export interface BenchServers {
   redisUrl: string;
   redisPort: number;
   dynamoEndpoint: string;
+  /** CPU seconds the dynalite process has used so far. */
+  dynamoCpuSeconds(): number;
   tables: { couponsTable: string; issuedTable: string };
   stop(): Promise<void>;
+}
+
+/** dynalite in a child process, on a free port. */
+export async function startDynaliteProcess(): Promise<LocalDynamoDb & { pid?: number }> {
+  const port = await freePort();
+  const source = `require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
+    .listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 /** A fresh redis-server and dynalite for one benchmark, and the environment the handlers read. */
@@ -23,7 +47,8 @@ export async function startServers(name: string): Promise<BenchServers> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   localAwsEnvironment(process.env);
   const redis: LocalRedis = await startRedis();
-  const dynamo: LocalDynamoDb = await startDynalite();
+  // A process of its own, like the database service it stands for: its CPU never counts as ours.
+  const dynamo = await startDynaliteProcess();
   const tables = { couponsTable: `${name}-coupons`, issuedTable: `${name}-issued` };
   await ensureTables(dynamo.endpoint, tables);
   Object.assign(process.env, {
@@ -39,6 +64,7 @@ export async function startServers(name: string): Promise<BenchServers> {
     redisUrl: redis.url,
     redisPort: redis.port,
     dynamoEndpoint: dynamo.endpoint,
+    dynamoCpuSeconds: () => processCpuSeconds(dynamo.pid),
     tables,
     async stop() {
       await dynamo.stop();
@@ -66,6 +92,16 @@ export function summarize(latenciesMs: number[]): LatencySummary {
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
   };
+}
+
+/** CPU seconds a process has used so far (Linux /proc; NaN elsewhere). */
+export function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** CPU time of this process over a span, as a share of one core. */

@@ -1,6 +1,8 @@
 // `npm run bench [-- name ...] [--quick]`: runs the benchmarks (all by default) and writes each
 // one's figures to bench/results/<name>.json. Not part of `npm test`.
 import { parseArgs } from 'node:util';
+import { benchDrain } from './drain';
+import { benchRequestHttp } from './request-http';
 import { benchRequestInProcess } from './request-inprocess';
 
 const { values, positionals } = parseArgs({
@@ -11,6 +13,8 @@ const quick = values.quick === true;
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   'request-inprocess': () => benchRequestInProcess(quick ? 30_000 : 200_000),
+  'request-http': () => benchRequestHttp(quick ? 3 : 10),
+  drain: () => benchDrain(quick ? 5_000 : 20_000),
 };
 
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);

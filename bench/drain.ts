@@ -1,0 +1,131 @@
+// Benchmark 3: the drain. N users queued (20,000 by default); the time until every one of them
+// is issued and persisted, next to a faithful port of the seed's processQueue, uncapped, on the
+// same Redis and the same DynamoDB-compatible store (dynalite).
+
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { Redis } from 'ioredis';
+import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
+import { cpuMeter, printTable, round, startServers, writeResult } from './lib';
+import { processQueue, SEED_QUEUE_KEY } from './seed-port';
+
+export async function countRows(
+  db: DynamoDBDocumentClient,
+  table: string,
+  couponId: string,
+): Promise<number> {
+  let count = 0;
+  for await (const page of paginateQuery(
+    { client: db },
+    {
+      TableName: table,
+      IndexName: ISSUED_BY_COUPON_INDEX.name,
+      KeyConditionExpression: 'couponId = :c',
+      ExpressionAttributeValues: { ':c': couponId },
+      Select: 'COUNT',
+    },
+  )) {
+    count += page.Count ?? 0;
+  }
+  return count;
+}
+
+export async function benchDrain(users = 20_000) {
+  const servers = await startServers('bench-drain');
+  const redis = new Redis(servers.redisUrl);
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: servers.dynamoEndpoint }));
+  const { issuedTable } = servers.tables;
+  try {
+    const { couponQueue, issuedCouponStore, closeClients } = await import('#commons/dependencies');
+    const { drainConfig } = await import('#commons/config');
+    const { Drain } = await import('#domain/drain');
+
+    // This system: admit N users, then drain with the default settings.
+    const queue = couponQueue();
+    await queue.open('ours', users);
+    for (let i = 0; i < users; i += 1000) {
+      await Promise.all(
+        Array.from({ length: Math.min(1000, users - i) }, (_, j) => queue.admit('ours', `u${i + j}`)),
+      );
+    }
+    const config = drainConfig();
+    const drain = new Drain(queue, issuedCouponStore(), config);
+    /** Runs `work`, with its time and the CPU share of this process and of dynalite. */
+    const measure = async (work: () => Promise<void>) => {
+      const cpu = cpuMeter();
+      const dynaliteBefore = servers.dynamoCpuSeconds();
+      const started = performance.now();
+      await work();
+      const seconds = (performance.now() - started) / 1000;
+      return { seconds, cpu: cpu(), dynaliteCpu: (servers.dynamoCpuSeconds() - dynaliteBefore) / seconds };
+    };
+    const drained = async () => {
+      const snapshot = await queue.snapshot('ours');
+      return snapshot?.queued === 0 && snapshot.pending === 0;
+    };
+    const oursRun = await measure(async () => {
+      while (!(await drained())) await drain.tick(Date.now() + 60_000);
+    });
+    const ours = { ...oursRun, rows: await countRows(db, issuedTable, 'ours') };
+    await closeClients();
+
+    // The seed: the same N users in its global queue, its stock and issued keys.
+    await redis.set('coupon:stock:seed', users);
+    for (let i = 0; i < users; i += 1000) {
+      const members = Array.from({ length: Math.min(1000, users - i) }, (_, j) => [
+        i + j,
+        `u${i + j}:seed`,
+      ]).flat();
+      await redis.zadd(SEED_QUEUE_KEY, ...(members as (string | number)[]));
+    }
+    const seedRun = await measure(async () => {
+      while ((await processQueue(redis, db, issuedTable)) > 0) {}
+    });
+    const seed = { ...seedRun, rows: await countRows(db, issuedTable, 'seed') };
+
+    const oursRate = ours.rows / ours.seconds;
+    const seedRate = seed.rows / seed.seconds;
+    printTable(
+      `3. Drain of ${users.toLocaleString('en-US')} queued users into dynalite (target: >= 10x the seed)`,
+      [
+        {
+          drain: `this drain (batch ${config.batchSize}, ${config.writeConcurrency} writes in flight)`,
+          seconds: round(ours.seconds, 2),
+          'issued/s': Math.round(oursRate),
+          rows: ours.rows,
+          'node CPU': `${Math.round(ours.cpu * 100)}%`,
+          'dynalite CPU': `${Math.round(ours.dynaliteCpu * 100)}%`,
+        },
+        {
+          drain: "the seed's processQueue, uncapped",
+          seconds: round(seed.seconds, 2),
+          'issued/s': Math.round(seedRate),
+          rows: seed.rows,
+          'node CPU': `${Math.round(seed.cpu * 100)}%`,
+          'dynalite CPU': `${Math.round(seed.dynaliteCpu * 100)}%`,
+        },
+        {
+          drain: 'the seed as written (100 per 5 s)',
+          seconds: round(users / 20, 0),
+          'issued/s': 20,
+        },
+      ],
+    );
+    const ratio = oursRate / seedRate;
+    console.log(
+      `ratio: ${round(ratio, 1)}x the seed port's rate (${round(oursRate / 20, 0)}x the seed as written)`,
+    );
+    const result = {
+      users,
+      ours: { ...ours, rate: oursRate, ...config },
+      seed: { ...seed, rate: seedRate },
+      ratio,
+    };
+    console.log(`written: ${writeResult('drain', result)}`);
+    return result;
+  } finally {
+    redis.disconnect();
+    db.destroy();
+    await servers.stop();
+  }
+}
