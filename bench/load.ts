@@ -35,9 +35,8 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     method: options.method ?? 'POST',
     connections: options.connections ?? 64,
     pipelining: 1,
-    duration: options.amount ? undefined : (options.duration ?? 10),
-    amount: options.amount,
-    overallRate: options.overallRate,
+    ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     headers: { 'content-type': 'application/json' },
     requests: [{ setupRequest: (request) => (body ? { ...request, body: body(n++) } : request) }],
   });

@@ -44,13 +44,27 @@ export function requestEvent(couponId: string, userId: string): APIGatewayProxyE
 }
 
 /** redis-benchmark's EVALSHA of admit.lua on fresh keys, with random user ids. */
-export function redisBenchmarkAdmit(port: number, requests: number, clients: number, couponId: string) {
+export function redisBenchmarkAdmit(
+  port: number,
+  requests: number,
+  clients: number,
+  couponId: string,
+  /** Users already waiting in the queue before the run. */
+  waiting = 0,
+) {
   const redis = new Redis(port);
   return (async () => {
     try {
       const sha = String(await redis.script('LOAD', admitLua));
       const k = couponKeys(couponId);
       await redis.set(k.stock, 100_000_000);
+      const now = Date.now() * 1000;
+      for (let i = 0; i < waiting; i += 10_000) {
+        const batch: (string | number)[] = [];
+        for (let j = i; j < Math.min(waiting, i + 10_000); j++) batch.push(now + j, `w${j}`);
+        await redis.zadd(k.queue, ...batch);
+      }
+      if (waiting > 0) await redis.set(k.seq, now + waiting);
       const csv = execFileSync(
         'redis-benchmark',
         [

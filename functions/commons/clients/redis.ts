@@ -54,22 +54,30 @@ function createCluster(urls: URL[], options: RedisOptions): Cluster {
   );
 }
 
+/** One wait per client while it connects, however many calls are waiting on it. */
+const connecting = new WeakMap<RedisClient, Promise<void>>();
+
 /**
  * Resolves once the client is ready, connecting it when it has not started yet. Rejects after
  * `timeoutMs`: with no offline queue, a command sent before then would fail anyway.
  */
 export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
-  if (client.status === 'wait') client.connect().catch(() => {});
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      client.off('ready', onReady);
-      reject(new Error(`Redis not ready within ${timeoutMs} ms (status ${client.status})`));
-    }, timeoutMs);
-    client.once('ready', onReady);
-  });
+  let wait = connecting.get(client);
+  if (!wait) {
+    if (client.status === 'wait') client.connect().catch(() => {});
+    wait = new Promise<void>((resolve, reject) => {
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        client.off('ready', onReady);
+        reject(new Error(`Redis not ready within ${timeoutMs} ms (status ${client.status})`));
+      }, timeoutMs);
+      client.once('ready', onReady);
+    }).finally(() => connecting.delete(client));
+    connecting.set(client, wait);
+  }
+  return wait;
 }

@@ -1,0 +1,173 @@
+// Benchmark 5: scaling. (a) the request path over HTTP and (b) the drain, at 1, 2 and 4 local
+// processes sharing one Redis and one DynamoDB; (c) the cost of an admission as the queue grows
+// from 1,000 to 1,000,000 waiting users, which must stay flat (log-time sorted-set operations,
+// no scans): redis-benchmark on the admission script, and the in-process handler chain.
+
+import { Redis } from 'ioredis';
+import { couponKeys, OPEN_COUPONS_KEY } from '#adapters/redis/keys';
+import { lambdaContext } from '#local/api';
+import { closedLoop, printTable, round, startServers, summarize, writeResult } from './lib';
+import { load } from './load';
+import { buildRuntime, type Server, startRuntime } from './processes';
+import { hasRedisBenchmark, redisBenchmarkAdmit, requestEvent } from './request-inprocess';
+
+async function requestPathAt(processes: number, seconds: number, connections: number, redisUrl: string) {
+  const runtimes: Server[] = [];
+  for (let i = 0; i < processes; i++) runtimes.push(await startRuntime({ DRAIN_INTERVAL_MS: '60000' }));
+  try {
+    const couponId = `scale-http-${processes}`;
+    await fetch(`${runtimes[0]?.url}/coupons`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ couponId, name: couponId, stock: 10_000_000 }),
+    });
+    const run = (duration: number) =>
+      Promise.all(
+        runtimes.map((runtime, r) =>
+          load({
+            url: `${runtime.url}/coupons/${couponId}/requests`,
+            body: (n) => `{"userId":"p${r}-${n}"}`,
+            connections: Math.ceil(connections / processes),
+            duration,
+          }),
+        ),
+      );
+    await run(2); // warm-up: fresh processes compile their hot paths first
+    const results = await run(seconds);
+    // Unlist the coupon, or the next configuration's drains would spend the run draining it.
+    const redis = new Redis(redisUrl);
+    await redis.srem(OPEN_COUPONS_KEY, couponId);
+    await redis.del(couponKeys(couponId).queue);
+    redis.disconnect();
+    return {
+      rate: results.reduce((sum, r) => sum + r.rate, 0),
+      p99: Math.max(...results.map((r) => r.p99)),
+      errors: results.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+    };
+  } finally {
+    await Promise.all(runtimes.map((r) => r.stop()));
+  }
+}
+
+async function drainAt(processes: number, users: number, redisUrl: string) {
+  const couponId = `scale-drain-${processes}`;
+  const redis = new Redis(redisUrl);
+  const { couponQueue } = await import('#commons/dependencies');
+  const queue = couponQueue();
+  const k = couponKeys(couponId);
+  // Queue everyone before the coupon is listed for the drains, then list it and time it.
+  await redis.set(k.stock, users);
+  for (let i = 0; i < users; i += 1000) {
+    await Promise.all(
+      Array.from({ length: Math.min(1000, users - i) }, (_, j) => queue.admit(couponId, `u${i + j}`)),
+    );
+  }
+  const runtimes: Server[] = [];
+  for (let i = 0; i < processes; i++) runtimes.push(await startRuntime({ DRAIN_INTERVAL_MS: '50' }));
+  try {
+    const started = performance.now();
+    await redis.sadd(OPEN_COUPONS_KEY, couponId);
+    for (;;) {
+      const [queued, pending] = await Promise.all([redis.zcard(k.queue), redis.zcard(k.pending)]);
+      if (queued === 0 && pending === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return { seconds, rate: users / seconds };
+  } finally {
+    redis.disconnect();
+    await Promise.all(runtimes.map((r) => r.stop()));
+  }
+}
+
+async function admissionCostAt(size: number, redisUrl: string, redisPort: number, requests: number) {
+  const couponId = `size-${size}`;
+  const redis = new Redis(redisUrl);
+  const k = couponKeys(couponId);
+  try {
+    await redis.set(k.stock, size + 10_000_000);
+    const now = Date.now() * 1000;
+    for (let i = 0; i < size; i += 10_000) {
+      const batch: (string | number)[] = [];
+      for (let j = i; j < Math.min(size, i + 10_000); j++) batch.push(now + j, `w${j}`);
+      await redis.zadd(k.queue, ...batch);
+    }
+    await redis.set(k.seq, now + size);
+    const { handler } = await import('#functions/handlers/request-coupon');
+    const context = lambdaContext('bench');
+    const chain = await closedLoop(requests, 64, async (i) => {
+      const result = await handler(requestEvent(couponId, `n${i}`), context);
+      if (result.statusCode !== 202) throw new Error(`unexpected ${result.statusCode}`);
+    });
+    const reference = hasRedisBenchmark()
+      ? await redisBenchmarkAdmit(redisPort, requests * 2, 50, `${couponId}-rb`, size)
+      : undefined;
+    return {
+      size,
+      chainRate: chain.rate,
+      chainP99: summarize(chain.latencies).p99,
+      redisRate: reference?.rate,
+    };
+  } finally {
+    await redis.del(k.queue);
+    redis.disconnect();
+  }
+}
+
+export async function benchScaling(quick = false) {
+  const servers = await startServers('bench-scaling');
+  buildRuntime();
+  try {
+    const counts = [1, 2, 4];
+    const http: ({ processes: number } & Awaited<ReturnType<typeof requestPathAt>>)[] = [];
+    for (const n of counts)
+      http.push({ processes: n, ...(await requestPathAt(n, quick ? 3 : 8, 64, servers.redisUrl)) });
+    const drains: ({ processes: number } & Awaited<ReturnType<typeof drainAt>>)[] = [];
+    for (const n of counts)
+      drains.push({ processes: n, ...(await drainAt(n, quick ? 5_000 : 20_000, servers.redisUrl)) });
+    await admissionCostAt(1_000, servers.redisUrl, servers.redisPort, 20_000); // warm-up
+    const sizes = quick ? [1_000, 100_000] : [1_000, 10_000, 100_000, 1_000_000];
+    const costs = [];
+    for (const size of sizes)
+      costs.push(await admissionCostAt(size, servers.redisUrl, servers.redisPort, quick ? 20_000 : 50_000));
+    const { closeClients } = await import('#commons/dependencies');
+    await closeClients();
+
+    printTable(
+      '5a. Request path over HTTP, processes sharing one Redis (2 cores in all)',
+      http.map((h) => ({
+        processes: h.processes,
+        'req/s': Math.round(h.rate),
+        'vs 1 process': `${round(h.rate / (http[0]?.rate ?? 1), 2)}x`,
+        'p99 ms': h.p99,
+        'errors+non2xx': h.errors,
+      })),
+    );
+    printTable(
+      '5b. Drain of the same queue, processes sharing one Redis and one dynalite',
+      drains.map((d) => ({
+        processes: d.processes,
+        seconds: round(d.seconds, 2),
+        'issued/s': Math.round(d.rate),
+        'vs 1 process': `${round(d.rate / (drains[0]?.rate ?? 1), 2)}x`,
+      })),
+    );
+    const base = costs[0];
+    printTable(
+      '5c. Admission cost as the queue grows (target: flat)',
+      costs.map((c) => ({
+        'users waiting': c.size,
+        'chain req/s': Math.round(c.chainRate),
+        'chain vs 1,000': `${round(c.chainRate / (base?.chainRate ?? 1), 2)}x`,
+        'chain p99 ms': round(c.chainP99, 2),
+        'redis-benchmark req/s': c.redisRate ? Math.round(c.redisRate) : '-',
+        'redis vs 1,000': c.redisRate && base?.redisRate ? `${round(c.redisRate / base.redisRate, 2)}x` : '-',
+      })),
+    );
+    const result = { http, drains, admissionCost: costs };
+    console.log(`written: ${writeResult('scaling', result)}`);
+    return result;
+  } finally {
+    await servers.stop();
+  }
+}
