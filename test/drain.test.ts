@@ -108,8 +108,8 @@ describe('drain', () => {
 
   it('keeps claims pending when DynamoDB refuses them, and persists them on a later tick', async () => {
     const couponId = uniqueId('down');
-    await main.create(couponId, 4);
-    for (const userId of users(4)) await main.queue.admit(couponId, userId);
+    await main.create(couponId, 6);
+    for (const userId of users(6)) await main.queue.admit(couponId, userId);
     const broken: IssuedCouponStore = {
       saveAll: async () => {
         throw new Error('DynamoDB is down');
@@ -119,14 +119,31 @@ describe('drain', () => {
     };
     const { Drain } = await import('#domain/drain');
     const failing = await new Drain(main.queue, broken, { batchSize: 2, pendingTimeoutMs: 200 }).tick(far());
-    // It stops claiming after the first failed batch rather than moving the whole queue to pending.
-    expect(failing).toMatchObject({ claimed: 2, persisted: 0, failed: 2, pending: 2, queued: 2 });
+    // Each of its two claim lanes stops after its first failed batch, rather than moving the
+    // whole queue to pending.
+    expect(failing).toMatchObject({ claimed: 4, persisted: 0, failed: 4, pending: 4, queued: 2 });
     expect(String(failing.lastError)).toContain('DynamoDB is down');
 
     await new Promise((resolve) => setTimeout(resolve, 300));
     const healed = await main.drain({ batchSize: 2, pendingTimeoutMs: 200 }).tick(far());
-    expect(healed).toMatchObject({ recovered: 2, claimed: 2, pending: 0, queued: 0 });
-    expect((await issuedRows(db, couponId)).sort()).toEqual(users(4));
+    expect(healed).toMatchObject({ recovered: 4, claimed: 2, pending: 0, queued: 0 });
+    expect((await issuedRows(db, couponId)).sort()).toEqual(users(6));
+  });
+
+  it('keeps FIFO order of claims with one lane as with two', async () => {
+    const couponId = uniqueId('lanes');
+    await main.create(couponId, 40);
+    const admitted = users(40, 'l');
+    for (const userId of admitted) await main.queue.admit(couponId, userId);
+    const { order, recorder } = recording(main.store);
+    const { Drain } = await import('#domain/drain');
+    const report = await new Drain(main.queue, recorder, {
+      batchSize: 3,
+      pendingTimeoutMs: 30_000,
+      lanes: 1,
+    }).tick(far());
+    expect(report).toMatchObject({ claimed: 40, persisted: 40 });
+    expect(order.map((row) => row.userId)).toEqual(admitted);
   });
 
   it("never lets an entry block the head of the queue (the seed's stuck head)", async () => {

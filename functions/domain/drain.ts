@@ -7,6 +7,8 @@ export interface DrainSettings {
   batchSize: number;
   /** A pending claim older than this is taken to be abandoned by a dead drain and persisted again. */
   pendingTimeoutMs: number;
+  /** Claim-write-acknowledge loops per coupon at once. @default 2 */
+  lanes?: number;
 }
 
 /** What one tick did, summed over the coupons it visited. */
@@ -86,19 +88,25 @@ export class Drain {
       healthy = saved === stale.length;
     }
 
-    while (healthy && this.clock() < deadline) {
-      const claim = await this.queue.claim(couponId, batchSize);
-      report.claimed += claim.userIds.length;
-      report.skipped += claim.skipped;
-      report.soldOut += claim.soldOut;
-      if (claim.userIds.length > 0) {
-        const rows = claim.userIds.map(
-          (userId): IssuedCoupon => ({ couponId, userId, issuedAt: claim.issuedAt, used: false }),
-        );
-        healthy = (await this.persist(couponId, rows, report)) === rows.length;
+    let emptied = false;
+    const claimLoop = async () => {
+      while (healthy && !emptied && this.clock() < deadline) {
+        const claim = await this.queue.claim(couponId, batchSize);
+        report.claimed += claim.userIds.length;
+        report.skipped += claim.skipped;
+        report.soldOut += claim.soldOut;
+        if (claim.queuedLeft === 0) emptied = true;
+        if (claim.userIds.length > 0) {
+          const rows = claim.userIds.map(
+            (userId): IssuedCoupon => ({ couponId, userId, issuedAt: claim.issuedAt, used: false }),
+          );
+          if ((await this.persist(couponId, rows, report)) < rows.length) healthy = false;
+        }
       }
-      if (claim.queuedLeft === 0) break;
-    }
+    };
+    // More than one claim in flight: the next batch is claimed while the last one is written, so
+    // the store never waits on Redis. Claims are atomic, so lanes never share a user.
+    await Promise.all(Array.from({ length: this.settings.lanes ?? 2 }, claimLoop));
 
     const snapshot = await this.queue.snapshot(couponId);
     if (snapshot) {
