@@ -25,8 +25,13 @@ export interface BenchServers {
 export async function startDynaliteProcess(): Promise<LocalDynamoDb & { pid?: number }> {
   const port = await freePort();
   const source = `require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
-    .listen(${port}, '127.0.0.1', () => console.log('ready'));`;
-  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+    .listen(${port}, '127.0.0.1', () => console.log('ready'));
+    process.on('SIGTERM', () => process.exit(0));`;
+  const child = spawn(
+    process.execPath,
+    [...(process.env.DYNALITE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', source],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));

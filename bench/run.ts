@@ -1,5 +1,7 @@
-// `npm run bench [-- name ...] [--quick]`: runs the benchmarks (all by default) and writes each
-// one's figures to bench/results/<name>.json. Not part of `npm test`.
+// `npm run bench [-- name ...] [--quick]`: runs the benchmarks (all by default), each in a
+// process of its own (handler modules keep their clients for the life of a process, as on
+// Lambda), and writes each one's figures to bench/results/<name>.json. Not part of `npm test`.
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { benchDrain } from './drain';
 import { benchFlashSale } from './flash-sale';
@@ -9,25 +11,30 @@ import { benchScaling } from './scaling';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean' } },
+  options: { quick: { type: 'boolean' }, child: { type: 'boolean' } },
 });
 const quick = values.quick === true;
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   'request-inprocess': () => benchRequestInProcess(quick ? 30_000 : 200_000),
   'request-http': () => benchRequestHttp(quick ? 3 : 10),
-  drain: () => benchDrain(quick ? 5_000 : 20_000),
+  drain: () => (quick ? benchDrain(5_000, 1) : benchDrain()),
   'flash-sale': () => (quick ? benchFlashSale(20_000, 2_000) : benchFlashSale()),
   scaling: () => benchScaling(quick),
 };
 
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);
-for (const name of names) {
-  const bench = BENCHMARKS[name];
-  if (!bench) {
-    console.error(`No benchmark "${name}". Known: ${Object.keys(BENCHMARKS).join(', ')}`);
-    process.exit(2);
-  }
-  await bench();
+const unknown = names.filter((name) => !BENCHMARKS[name]);
+if (unknown.length > 0) {
+  console.error(`No benchmark ${unknown.join(', ')}. Known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
 }
-process.exit(0);
+if (values.child) {
+  await BENCHMARKS[names[0] as string]?.();
+  process.exit(0);
+}
+for (const name of names) {
+  const args = [process.argv[1] as string, name, '--child', ...(quick ? ['--quick'] : [])];
+  const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}
