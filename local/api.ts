@@ -142,7 +142,10 @@ export async function startLocalApi(
       let found: { matcher: Matcher; values: string[] } | undefined;
       for (const matcher of matchers) {
         const match = matcher.route.method === req.method ? matcher.pattern.exec(url.pathname) : null;
-        if (match) found = { matcher, values: match.slice(1) };
+        if (match) {
+          found = { matcher, values: match.slice(1) };
+          break;
+        }
       }
       if (!found) {
         send(res, 404, { error: 'NOT_FOUND', message: `No route for ${req.method} ${url.pathname}.` });

@@ -7,7 +7,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DomainError } from '#domain/errors';
-import { logger, metrics } from './powertools';
+import { logger, metrics, metricsEnabled } from './powertools';
 import { traceInvocations } from './tracing';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
@@ -126,8 +126,7 @@ export function httpHandler<S extends z.ZodType>(
   );
   // Powertools flushes metrics per invocation, which assumes one request at a time per process.
   // The local runtime serves many at once, with metrics disabled: there, skip them altogether.
-  if (process.env.POWERTOOLS_METRICS_DISABLED !== 'true')
-    chain.use(logMetrics(metrics)).use(countResponses());
+  if (metricsEnabled) chain.use(logMetrics(metrics)).use(countResponses());
   return chain
     .use(traceInvocations())
     .use(errorResponses())

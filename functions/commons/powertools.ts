@@ -10,3 +10,9 @@ export const metrics = new Metrics({
   serviceName,
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FcfsCoupons',
 });
+
+/**
+ * Metrics are off in the local runtime, the tests and the benchmarks. Powertools still buffers
+ * what is added while they are off, so callers on the request path skip adding instead.
+ */
+export const metricsEnabled = process.env.POWERTOOLS_METRICS_DISABLED !== 'true';

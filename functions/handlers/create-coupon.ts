@@ -2,7 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { couponCatalog, couponQueue, issuedCouponStore } from '#commons/dependencies';
 import { httpHandler, json } from '#commons/http';
-import { metrics } from '#commons/powertools';
+import { metrics, metricsEnabled } from '#commons/powertools';
 import { CreateCouponBody, jsonBody } from '#commons/schemas';
 import { createCoupon } from '#domain/coupons';
 
@@ -11,6 +11,6 @@ const ports = { catalog: couponCatalog(), queue: couponQueue(), store: issuedCou
 /** POST /coupons: defines a coupon and opens its queue. */
 export const handler = httpHandler(z.object({ body: jsonBody(CreateCouponBody) }), async ({ body }) => {
   const coupon = await createCoupon(ports, body);
-  metrics.addMetric('CouponsCreated', MetricUnit.Count, 1);
+  if (metricsEnabled) metrics.addMetric('CouponsCreated', MetricUnit.Count, 1);
   return json(201, coupon, { location: `/coupons/${coupon.couponId}` });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { couponQueue } from '#commons/dependencies';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
-import { metrics } from '#commons/powertools';
+import { metrics, metricsEnabled } from '#commons/powertools';
 import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
 import { requestCoupon } from '#domain/coupons';
 
@@ -27,7 +27,7 @@ export const handler = httpHandler(
     const userId = resolveUserId(requestContext, body.userId);
     const admission = await requestCoupon(queue, pathParameters.couponId, userId);
     const { statusCode, metric } = ANSWERS[admission.status];
-    metrics.addMetric(metric, MetricUnit.Count, 1);
+    if (metricsEnabled) metrics.addMetric(metric, MetricUnit.Count, 1);
     if (admission.status === 'QUEUED') return json(statusCode, admission);
     return json(statusCode, {
       status: admission.status,
