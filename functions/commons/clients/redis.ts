@@ -18,8 +18,6 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     commandTimeout: config.timeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    // Commands issued in the same tick go out in one write (many requests at once in one process).
-    enableAutoPipelining: true,
     lazyConnect: true,
     keyPrefix: config.keyPrefix || undefined,
     username: decodeURIComponent(first.username) || undefined,
@@ -44,7 +42,6 @@ function createCluster(urls: URL[], options: RedisOptions): Cluster {
       keyPrefix,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
-      enableAutoPipelining: true,
       lazyConnect: true,
       slotsRefreshTimeout: options.connectTimeout,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
