@@ -38,9 +38,9 @@ it('retries a batch whose write succeeded but whose answer was lost, without a s
   let writes = 0;
   dynamo.reset();
   dynamo.on(BatchWriteCommand).callsFake(async (input: BatchWriteCommandInput) => {
-    writes += 1;
+    const call = ++writes;
     await real.send(new BatchWriteCommand(input));
-    if (writes <= 2) throw timeout(); // the first two calls land, then "time out"
+    if (call <= 2) throw timeout(); // the first two calls land, then "time out"
     return {};
   });
   const drain = new Drain(main.queue, new DynamoIssuedCouponStore(flaky, table(), fast), {
