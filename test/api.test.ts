@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeClients } from '#commons/dependencies';
+import { afterAll, describe, expect, it } from 'vitest';
 import { drain } from '#functions/handlers/drain';
 import { issuedRows, keysMatching, testDynamoDb, testRedis, uniqueId } from './support/helpers';
-import { startApi } from './support/http';
+import { useApi } from './support/http';
 
 // Every outcome of the HTTP API, through the local runtime's API Gateway adapter, the real
 // handler modules, a real redis-server and real dynalite.
 
-let api: Awaited<ReturnType<typeof startApi>>;
+const api = useApi();
 const redis = testRedis();
 const db = testDynamoDb();
 
-beforeAll(async () => {
-  api = await startApi();
-});
 afterAll(async () => {
-  await api.close();
-  await closeClients();
   redis.disconnect();
 });
 

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { closeClients } from '#commons/dependencies';
+import { afterAll, expect, it } from 'vitest';
 import { badRequests } from './support/bad-input';
 import { testDynamoDb, testRedis, uniqueId, wholeRedisState, wholeTable } from './support/helpers';
-import { startApi } from './support/http';
+import { useApi } from './support/http';
 
 // More than a thousand malformed requests: each gets a 4xx with a code and a message a person
 // can act on, none gets a 5xx, and neither Redis nor DynamoDB changes.
 
-let api: Awaited<ReturnType<typeof startApi>>;
+const api = useApi();
 const redis = testRedis();
 const db = testDynamoDb();
-beforeAll(async () => {
-  api = await startApi();
-});
 afterAll(async () => {
-  await api.close();
-  await closeClients();
   redis.disconnect();
 });
 

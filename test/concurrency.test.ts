@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
-import { closeClients } from '#commons/dependencies';
 import { engine } from './support/engine';
 import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
-import { startApi } from './support/http';
+import { useApi } from './support/http';
 
 // A burst of concurrent requests over HTTP, from many connections, with repeats, then drains:
 // the stock goes to exactly as many distinct users, each answer agrees with the end state.
 
-let api: Awaited<ReturnType<typeof startApi>>;
+const api = useApi();
 const redis = testRedis();
 const db = testDynamoDb();
-beforeAll(async () => {
-  api = await startApi();
-});
 afterAll(async () => {
-  await api.close();
-  await closeClients();
   redis.disconnect();
 });
 

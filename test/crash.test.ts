@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
-import { closeClients } from '#commons/dependencies';
 import { testDynamoDb, testRedis, uniqueId } from './support/helpers';
-import { startApi } from './support/http';
+import { useApi } from './support/http';
 import { type Answer, checkInvariants } from './support/invariants';
 import { buildLocalRuntime, type RuntimeProcess, startRuntime } from './support/processes';
 
@@ -11,16 +10,11 @@ import { buildLocalRuntime, type RuntimeProcess, startRuntime } from './support/
 
 const redis = testRedis();
 const db = testDynamoDb();
-let api: Awaited<ReturnType<typeof startApi>>;
+const api = useApi();
 const running: RuntimeProcess[] = [];
-beforeAll(async () => {
-  buildLocalRuntime();
-  api = await startApi();
-});
+beforeAll(buildLocalRuntime);
 afterAll(async () => {
   for (const { child } of running) if (child.exitCode === null) child.kill('SIGKILL');
-  await api.close();
-  await closeClients();
   redis.disconnect();
 });
 
