@@ -57,5 +57,3 @@ export interface Claim {
   /** Popped users for whom no stock was left. */
   soldOut: number;
 }
-
-export const toIso = (epochMs: number): string => new Date(epochMs).toISOString();
