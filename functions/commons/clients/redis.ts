@@ -4,9 +4,10 @@ import type { RedisConfig } from '../config';
 export type RedisClient = Redis | Cluster;
 
 /**
- * A client tuned for Lambda: short connect and command timeouts and no offline queue, so that a
- * Redis outage turns into a fast error instead of a hang; one retry per command; reconnection
- * in the background with capped backoff. ElastiCache in cluster mode (and Serverless) gets a
+ * A client tuned for Lambda: it connects as soon as it is made (during a function's init phase,
+ * so the first request does not pay for the TLS handshake); short connect and command timeouts
+ * and no offline queue, so that a Redis outage turns into a fast error instead of a hang; one
+ * retry per command; reconnection in the background with capped backoff. ElastiCache in cluster mode (and Serverless) gets a
  * Cluster client; rediss:// turns TLS on.
  */
 export function createRedisClient(config: RedisConfig): RedisClient {
@@ -18,7 +19,6 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     commandTimeout: config.timeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    lazyConnect: true,
     keyPrefix: config.keyPrefix || undefined,
     username: decodeURIComponent(first.username) || undefined,
     password: decodeURIComponent(first.password) || undefined,
@@ -42,7 +42,6 @@ function createCluster(urls: URL[], options: RedisOptions): Cluster {
       keyPrefix,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
-      lazyConnect: true,
       slotsRefreshTimeout: options.connectTimeout,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
       // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
