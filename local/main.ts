@@ -46,7 +46,17 @@ async function main() {
   });
 
   // Handler modules read the environment when they load, so they load only now.
-  const api = await startLocalApi(LOCAL_ROUTES, port, env.HOST ?? '127.0.0.1');
+  const api = await startLocalApi(LOCAL_ROUTES, port, env.HOST ?? '127.0.0.1').catch(
+    async (error: NodeJS.ErrnoException) => {
+      await dynamo?.stop();
+      await redis?.stop();
+      return fail(
+        error.code === 'EADDRINUSE'
+          ? `Port ${port} is in use. Stop what uses it, or start on another port: PORT=${port + 1} npm start`
+          : `Could not start the HTTP server: ${error.message}`,
+      );
+    },
+  );
   const { drain } = await import('#functions/handlers/drain');
   const { runDrainLoop } = await import('#domain/drain');
   const { closeClients } = await import('#commons/dependencies');
