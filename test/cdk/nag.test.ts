@@ -28,10 +28,15 @@ interface Report {
   }[];
 }
 
-function synthesize(extra?: (app: App) => void): { report: Report; error?: Error } {
+function synthesize(
+  extra?: (app: App) => void,
+  context: Record<string, string> = {},
+): { report: Report; error?: Error } {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-'));
   outdirs.push(outdir);
-  const { app, stack } = buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+  const { app, stack } = buildApp(
+    new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } }),
+  );
   extra?.(stack as unknown as App);
   let error: Error | undefined;
   try {
@@ -59,6 +64,21 @@ it('passes the AWS Solutions checks with every acknowledgement scoped and reason
   expect(new Set(nag?.suppressedViolations.map((s) => s.ruleName.replace(/\[.*/, '')))).toEqual(
     new Set(['AwsSolutions-APIG4', 'AwsSolutions-IAM4', 'AwsSolutions-IAM5', 'AwsSolutions-SQS3']),
   );
+});
+
+it('passes them too with a node-based Valkey cache and a JWT authorizer', () => {
+  const { report, error } = synthesize(undefined, {
+    cacheMode: 'nodes',
+    cacheEngine: 'valkey',
+    jwtIssuer: 'https://issuer.example.com',
+    jwtAudience: 'coupons',
+  });
+  expect(error).toBeUndefined();
+  const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+  expect(nag?.violations).toEqual([]);
+  // With a JWT authorizer, only the health check is an open route.
+  const openRoutes = nag?.suppressedViolations.filter((s) => s.ruleName === 'AwsSolutions-APIG4') ?? [];
+  expect(openRoutes.map((s) => s.acknowledgedAt)).toEqual(['FcfsCoupons/Api/Http/GET--health']);
 });
 
 it('fails the synth on a finding nobody acknowledged', () => {
