@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../functions/commons/metric-names';
 import { CouponApi, type JwtSettings } from './constructs/api';
 import { Cache, type CacheEngine, type CacheMode } from './constructs/cache';
 import { DRAIN_TIMEOUT, Drain } from './constructs/drain';
@@ -26,8 +27,8 @@ export interface CouponsStackProps extends StackProps {
   alarmEmail?: string;
 }
 
-const SERVICE = 'fcfs-coupons';
-const NAMESPACE = 'FcfsCoupons';
+const SERVICE = DEFAULT_SERVICE_NAME;
+const NAMESPACE = DEFAULT_METRICS_NAMESPACE;
 
 /** The whole system: HTTP API and functions, ElastiCache, the drain schedule, tables, alarms. */
 export class CouponsStack extends Stack {

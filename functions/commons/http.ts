@@ -87,7 +87,7 @@ const errorResponses = (): MiddlewareObj<unknown, HttpResponse> => ({
   },
 });
 
-/** Counts every response by class (Http2xx, Http4xx, Http5xx), after errors became responses. */
+/** Counts every response by class (Http2xx, Http4xx, Http5xx: METRIC.http5xx), after errors became responses. */
 const countResponses = (): MiddlewareObj<unknown, HttpResponse> => {
   const count = (request: { response: HttpResponse | null }) => {
     const status = request.response?.statusCode ?? 500;

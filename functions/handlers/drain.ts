@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { drainConfig } from '#commons/config';
 import { couponQueue, issuedCouponStore } from '#commons/dependencies';
+import { METRIC } from '#commons/metric-names';
 import { logger, metrics } from '#commons/powertools';
 import { traceInvocations } from '#commons/tracing';
 import { Drain, runDrainLoop, type TickReport } from '#domain/drain';
@@ -20,14 +21,14 @@ export function publishTick(report: TickReport): void {
   if (report.claimed > 0 || report.persisted > 0 || report.failed > 0) logger.info('Drain tick', figures);
   if (report.failed > 0)
     logger.error('Drain could not persist some claims; they stay pending', { lastError });
-  metrics.addMetric('Issued', MetricUnit.Count, report.claimed);
-  metrics.addMetric('Persisted', MetricUnit.Count, report.persisted);
-  metrics.addMetric('Recovered', MetricUnit.Count, report.recovered);
-  metrics.addMetric('PersistFailed', MetricUnit.Count, report.failed);
-  metrics.addMetric('QueueDepth', MetricUnit.Count, report.queued);
-  metrics.addMetric('PendingDepth', MetricUnit.Count, report.pending);
-  metrics.addMetric('DrainLag', MetricUnit.Milliseconds, report.oldestQueuedAgeMs);
-  metrics.addMetric('PendingAge', MetricUnit.Milliseconds, report.oldestPendingAgeMs);
+  metrics.addMetric(METRIC.issued, MetricUnit.Count, report.claimed);
+  metrics.addMetric(METRIC.persisted, MetricUnit.Count, report.persisted);
+  metrics.addMetric(METRIC.recovered, MetricUnit.Count, report.recovered);
+  metrics.addMetric(METRIC.persistFailed, MetricUnit.Count, report.failed);
+  metrics.addMetric(METRIC.queueDepth, MetricUnit.Count, report.queued);
+  metrics.addMetric(METRIC.pendingDepth, MetricUnit.Count, report.pending);
+  metrics.addMetric(METRIC.drainLag, MetricUnit.Milliseconds, report.oldestQueuedAgeMs);
+  metrics.addMetric(METRIC.pendingAge, MetricUnit.Milliseconds, report.oldestPendingAgeMs);
   metrics.publishStoredMetrics();
 }
 
@@ -48,7 +49,7 @@ export const handler = middy<unknown, { ticks: number }, Error, Context>()
       onTick: publishTick,
       onTickError: (error) => {
         logger.error('Drain tick failed', error as Error);
-        metrics.addMetric('DrainErrors', MetricUnit.Count, 1);
+        metrics.addMetric(METRIC.drainErrors, MetricUnit.Count, 1);
         metrics.publishStoredMetrics();
       },
     });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { couponQueue } from '#commons/dependencies';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
+import { METRIC } from '#commons/metric-names';
 import { metrics, metricsEnabled } from '#commons/powertools';
 import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
 import { requestCoupon } from '#domain/coupons';
@@ -10,9 +11,9 @@ import { requestCoupon } from '#domain/coupons';
 const queue = couponQueue();
 
 const ANSWERS = {
-  QUEUED: { statusCode: 202, metric: 'Queued' },
-  ALREADY_ISSUED: { statusCode: 409, metric: 'AlreadyIssued' },
-  SOLD_OUT: { statusCode: 410, metric: 'SoldOut' },
+  QUEUED: { statusCode: 202, metric: METRIC.queued },
+  ALREADY_ISSUED: { statusCode: 409, metric: METRIC.alreadyIssued },
+  SOLD_OUT: { statusCode: 410, metric: METRIC.soldOut },
 } as const;
 
 const MESSAGES = {

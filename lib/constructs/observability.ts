@@ -16,6 +16,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { METRIC } from '../../functions/commons/metric-names';
 
 export interface ObservabilityProps {
   api: HttpApi;
@@ -77,7 +78,7 @@ export class Observability extends Construct {
     alarm('DrainInvocationErrors', props.drain.metricErrors(fiveMinutes), 1, 'A drain invocation failed.');
     alarm(
       'DrainTickErrors',
-      metric('DrainErrors').with(fiveMinutes),
+      metric(METRIC.drainErrors).with(fiveMinutes),
       3,
       'Drain ticks are failing (Redis unreachable?). Winners wait in the queue.',
     );
@@ -89,14 +90,14 @@ export class Observability extends Construct {
     );
     alarm(
       'PendingDepth',
-      metric('PendingDepth', 'Maximum'),
+      metric(METRIC.pendingDepth, 'Maximum'),
       props.pendingAlarmThreshold ?? 1000,
       'Issued coupons are not reaching DynamoDB (throttling or errors); they stay pending.',
       3,
     );
     alarm(
       'DrainLag',
-      metric('DrainLag', 'Maximum'),
+      metric(METRIC.drainLag, 'Maximum'),
       (props.drainLagAlarmThreshold ?? Duration.minutes(1)).toMilliseconds(),
       'Users have waited in the queue for over a minute: the drain is behind or stopped.',
       3,
@@ -104,7 +105,11 @@ export class Observability extends Construct {
 
     const requests = new MathExpression({
       expression: 'queued + issued + soldOut',
-      usingMetrics: { queued: metric('Queued'), issued: metric('AlreadyIssued'), soldOut: metric('SoldOut') },
+      usingMetrics: {
+        queued: metric(METRIC.queued),
+        issued: metric(METRIC.alreadyIssued),
+        soldOut: metric(METRIC.soldOut),
+      },
       label: 'Coupon requests',
       period: Duration.minutes(1),
     });
@@ -118,24 +123,29 @@ export class Observability extends Construct {
           }),
           new GraphWidget({
             title: 'Answers',
-            left: [metric('Queued'), metric('SoldOut'), metric('AlreadyIssued'), metric('Http5xx')],
+            left: [
+              metric(METRIC.queued),
+              metric(METRIC.soldOut),
+              metric(METRIC.alreadyIssued),
+              metric(METRIC.http5xx),
+            ],
             width: 12,
           }),
         ],
         [
           new GraphWidget({
             title: 'Issued and persisted',
-            left: [metric('Issued'), metric('Persisted')],
+            left: [metric(METRIC.issued), metric(METRIC.persisted)],
             width: 8,
           }),
           new GraphWidget({
             title: 'Queue and pending',
-            left: [metric('QueueDepth', 'Maximum'), metric('PendingDepth', 'Maximum')],
+            left: [metric(METRIC.queueDepth, 'Maximum'), metric(METRIC.pendingDepth, 'Maximum')],
             width: 8,
           }),
           new GraphWidget({
             title: 'Drain lag (ms)',
-            left: [metric('DrainLag', 'Maximum'), metric('PendingAge', 'Maximum')],
+            left: [metric(METRIC.drainLag, 'Maximum'), metric(METRIC.pendingAge, 'Maximum')],
             right: [props.drain.metricDuration({ statistic: 'Maximum', period: Duration.minutes(1) })],
             width: 8,
           }),
