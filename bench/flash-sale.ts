@@ -5,14 +5,14 @@
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { buildLocalRuntime, startRuntime } from '../test/support/processes';
 import { countRows } from './drain';
 import { printTable, redisMemory, round, startServers, writeResult } from './lib';
 import { load } from './load';
-import { buildRuntime, startRuntime } from './processes';
 
 export async function benchFlashSale(users = 100_000, stock = 10_000, connections = 128) {
   const servers = await startServers('bench-flash');
-  buildRuntime();
+  buildLocalRuntime();
   const runtime = await startRuntime();
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: servers.dynamoEndpoint }));
   try {

@@ -2,13 +2,14 @@
 // handler -> Redis) under autocannon, next to a bare Node.js HTTP server answering a fixed small
 // JSON body under the same load; then the runtime at half its maximum rate, for latency.
 
+import { buildLocalRuntime, startRuntime } from '../test/support/processes';
 import { printTable, startServers, writeResult } from './lib';
 import { load } from './load';
-import { buildRuntime, startBareServer, startRuntime } from './processes';
+import { startBareServer } from './processes';
 
 export async function benchRequestHttp(seconds = 10, connections = 64) {
   const servers = await startServers('bench-http');
-  buildRuntime();
+  buildLocalRuntime();
   // The drain ticks rarely here: this measures the request path alone.
   const runtime = await startRuntime({ DRAIN_INTERVAL_MS: '60000' });
   const bare = await startBareServer();

@@ -6,13 +6,13 @@
 import { Redis } from 'ioredis';
 import { couponKeys, OPEN_COUPONS_KEY } from '#adapters/redis/keys';
 import { lambdaContext } from '#local/api';
+import { buildLocalRuntime, type RuntimeProcess, startRuntime } from '../test/support/processes';
 import { closedLoop, printTable, round, startServers, summarize, writeResult } from './lib';
 import { load } from './load';
-import { buildRuntime, type Server, startRuntime } from './processes';
 import { hasRedisBenchmark, redisBenchmarkAdmit, requestEvent } from './request-inprocess';
 
 async function requestPathAt(processes: number, seconds: number, connections: number, redisUrl: string) {
-  const runtimes: Server[] = [];
+  const runtimes: RuntimeProcess[] = [];
   for (let i = 0; i < processes; i++) runtimes.push(await startRuntime({ DRAIN_INTERVAL_MS: '60000' }));
   try {
     const couponId = `scale-http-${processes}`;
@@ -62,7 +62,7 @@ async function drainAt(processes: number, users: number, redisUrl: string) {
       Array.from({ length: Math.min(1000, users - i) }, (_, j) => queue.admit(couponId, `u${i + j}`)),
     );
   }
-  const runtimes: Server[] = [];
+  const runtimes: RuntimeProcess[] = [];
   for (let i = 0; i < processes; i++) runtimes.push(await startRuntime({ DRAIN_INTERVAL_MS: '50' }));
   try {
     const started = performance.now();
@@ -118,7 +118,7 @@ async function admissionCostAt(size: number, redisUrl: string, redisPort: number
 
 export async function benchScaling(quick = false) {
   const servers = await startServers('bench-scaling');
-  buildRuntime();
+  buildLocalRuntime();
   try {
     const counts = [1, 2, 4];
     const http: ({ processes: number } & Awaited<ReturnType<typeof requestPathAt>>)[] = [];
