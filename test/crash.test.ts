@@ -3,7 +3,12 @@ import { couponKeys } from '#adapters/redis/keys';
 import { testDynamoDb, testRedis, uniqueId } from './support/helpers';
 import { useApi } from './support/http';
 import { type Answer, checkInvariants } from './support/invariants';
-import { buildLocalRuntime, type RuntimeProcess, startRuntime } from './support/processes';
+import {
+  buildLocalRuntime,
+  type RuntimeProcess,
+  removeLocalRuntime,
+  startRuntime,
+} from './support/processes';
 
 // Drain processes killed with SIGKILL at random points of their ticks, many times in a row,
 // while users keep arriving; then one clean run. Nothing is lost, doubled or over-issued.
@@ -13,6 +18,7 @@ const db = testDynamoDb();
 const api = useApi();
 const running: RuntimeProcess[] = [];
 beforeAll(buildLocalRuntime);
+afterAll(removeLocalRuntime);
 afterAll(async () => {
   for (const { child } of running) if (child.exitCode === null) child.kill('SIGKILL');
   redis.disconnect();

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testDynamoDb, testRedis, uniqueId } from './support/helpers';
 import { type Answer, checkInvariants } from './support/invariants';
-import { buildLocalRuntime, getJson, postJson, type RuntimeProcess, startRuntime } from './support/processes';
+import {
+  buildLocalRuntime,
+  getJson,
+  postJson,
+  type RuntimeProcess,
+  removeLocalRuntime,
+  startRuntime,
+} from './support/processes';
 
 // Load on several local-runtime processes sharing one Redis and one DynamoDB, each running its
 // own drain: thousands of concurrent requests, repeats, and requests from users already issued.
@@ -10,6 +17,7 @@ const processes: RuntimeProcess[] = [];
 const redis = testRedis();
 const db = testDynamoDb();
 beforeAll(buildLocalRuntime);
+afterAll(removeLocalRuntime);
 afterAll(() => {
   for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
   redis.disconnect();

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { issuedRows, testDynamoDb, uniqueId } from './support/helpers';
-import { buildLocalRuntime, getJson, postJson, type RuntimeProcess, startRuntime } from './support/processes';
+import {
+  buildLocalRuntime,
+  getJson,
+  postJson,
+  type RuntimeProcess,
+  removeLocalRuntime,
+  startRuntime,
+} from './support/processes';
 
 // `npm start` as a user runs it, twice, on one Redis and one DynamoDB: both processes admit,
 // both drain, and together they issue the stock exactly once; Ctrl-C stops each cleanly.
@@ -9,6 +16,7 @@ const processes: RuntimeProcess[] = [];
 const db = testDynamoDb();
 
 beforeAll(buildLocalRuntime);
+afterAll(removeLocalRuntime);
 afterAll(() => {
   for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
 });

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 /** A server in a child process of its own: `npm start`'s local runtime, or a benchmark's reference. */
 export interface ServerProcess {
@@ -21,6 +22,12 @@ const bundle = `.local/server-${process.pid}.mjs`;
 /** Builds the local runtime as `npm start` does, to a bundle of this process's own. */
 export function buildLocalRuntime(): void {
   execFileSync(process.execPath, ['local/build.mjs', 'local/main.ts', bundle], { stdio: 'inherit' });
+  process.once('exit', removeLocalRuntime);
+}
+
+/** Removes the bundle (test files call it after their tests: vitest ends its workers by signal). */
+export function removeLocalRuntime(): void {
+  rmSync(bundle, { force: true });
 }
 
 /**
