@@ -3,31 +3,19 @@
 // same Redis and the same DynamoDB-compatible store (dynalite).
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
-import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
+import { couponRows } from '../test/support/helpers';
 import { cpuMeter, printTable, round, startServers, writeResult } from './lib';
 import { processQueue, SEED_QUEUE_KEY } from './seed-port';
 
+/** Rows of a coupon in the table. */
 export async function countRows(
   db: DynamoDBDocumentClient,
   table: string,
   couponId: string,
 ): Promise<number> {
-  let count = 0;
-  for await (const page of paginateQuery(
-    { client: db },
-    {
-      TableName: table,
-      IndexName: ISSUED_BY_COUPON_INDEX.name,
-      KeyConditionExpression: 'couponId = :c',
-      ExpressionAttributeValues: { ':c': couponId },
-      Select: 'COUNT',
-    },
-  )) {
-    count += page.Count ?? 0;
-  }
-  return count;
+  return (await couponRows(db, couponId, table)).length;
 }
 
 export async function benchDrain(users = 20_000, runs = 3) {

@@ -82,7 +82,6 @@ it('survives 20 drains killed while holding claims: every admitted user ends iss
   const report = await checkInvariants({
     redis,
     db,
-    issuedTable: process.env.ISSUED_TABLE as string,
     couponId,
     stock,
     answers,

@@ -61,7 +61,6 @@ it('keeps every promise under load from many connections on three processes with
   const report = await checkInvariants({
     redis,
     db,
-    issuedTable: process.env.ISSUED_TABLE as string,
     couponId,
     stock,
     answers,

@@ -30,21 +30,34 @@ export function testDynamoDb(): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT }));
 }
 
-/** The rows of a coupon in DynamoDB, one entry per row (duplicates would show twice). */
-export async function issuedRows(db: DynamoDBDocumentClient, couponId: string): Promise<string[]> {
-  const users: string[] = [];
+/**
+ * The rows of a coupon in DynamoDB, one entry per row (a duplicate would show twice), read
+ * through the byCoupon index independently of the adapter under test.
+ */
+export async function couponRows(
+  db: DynamoDBDocumentClient,
+  couponId: string,
+  table = process.env.ISSUED_TABLE as string,
+): Promise<{ userId: string; issuedAt: string }[]> {
+  const rows: { userId: string; issuedAt: string }[] = [];
   for await (const page of paginateQuery(
     { client: db },
     {
-      TableName: process.env.ISSUED_TABLE,
+      TableName: table,
       IndexName: ISSUED_BY_COUPON_INDEX.name,
       KeyConditionExpression: 'couponId = :c',
       ExpressionAttributeValues: { ':c': couponId },
     },
   )) {
-    for (const item of page.Items ?? []) users.push(String(item.userId));
+    for (const item of page.Items ?? [])
+      rows.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
   }
-  return users;
+  return rows;
+}
+
+/** The users with a row for a coupon, one entry per row. */
+export async function issuedRows(db: DynamoDBDocumentClient, couponId: string): Promise<string[]> {
+  return (await couponRows(db, couponId)).map((row) => row.userId);
 }
 
 /** Every key under this test file's prefix with its content, to show that nothing changed. */

@@ -1,7 +1,7 @@
-import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Cluster, Redis } from 'ioredis';
-import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
 import { couponKeys } from '#adapters/redis/keys';
+import { couponRows } from './helpers';
 
 /** One answer a client got, with when it sent the request and when the answer came. */
 export interface Answer {
@@ -39,7 +39,8 @@ export interface InvariantReport {
 export async function checkInvariants(options: {
   redis: Redis | Cluster;
   db: DynamoDBDocumentClient;
-  issuedTable: string;
+  /** @default the ISSUED_TABLE of the environment */
+  issuedTable?: string;
   couponId: string;
   stock: number;
   answers: Answer[];
@@ -53,19 +54,7 @@ export async function checkInvariants(options: {
     redis.zcard(k.pending),
     redis.get(k.stock),
   ]);
-  const rows: { userId: string; issuedAt: string }[] = [];
-  for await (const page of paginateQuery(
-    { client: db },
-    {
-      TableName: options.issuedTable,
-      IndexName: ISSUED_BY_COUPON_INDEX.name,
-      KeyConditionExpression: 'couponId = :c',
-      ExpressionAttributeValues: { ':c': couponId },
-    },
-  )) {
-    for (const item of page.Items ?? [])
-      rows.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
-  }
+  const rows = await couponRows(db, couponId, options.issuedTable);
   const issuedUsers = new Set(Object.keys(issuedHash));
   const rowUsers = new Set(rows.map((r) => r.userId));
   const issuedAt = new Map(rows.map((r) => [r.userId, Date.parse(r.issuedAt)]));
