@@ -7,8 +7,8 @@ export type RedisClient = Redis | Cluster;
  * A client tuned for Lambda: it connects as soon as it is made (during a function's init phase,
  * so the first request does not pay for the TLS handshake); short connect and command timeouts
  * and no offline queue, so that a Redis outage turns into a fast error instead of a hang; one
- * retry per command; reconnection in the background with capped backoff. ElastiCache in cluster mode (and Serverless) gets a
- * Cluster client; rediss:// turns TLS on.
+ * retry per command; reconnection in the background with capped backoff. ElastiCache in cluster
+ * mode (and Serverless) gets a Cluster client; rediss:// turns TLS on.
  */
 export function createRedisClient(config: RedisConfig): RedisClient {
   const [first, ...rest] = config.urls.map((url) => new URL(url));
@@ -54,14 +54,13 @@ function createCluster(urls: URL[], options: RedisOptions): Cluster {
 const connecting = new WeakMap<RedisClient, Promise<void>>();
 
 /**
- * Resolves once the client is ready, connecting it when it has not started yet. Rejects after
+ * Resolves once the client is ready (it connects, or reconnects, by itself). Rejects after
  * `timeoutMs`: with no offline queue, a command sent before then would fail anyway.
  */
 export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   let wait = connecting.get(client);
   if (!wait) {
-    if (client.status === 'wait') client.connect().catch(() => {});
     wait = new Promise<void>((resolve, reject) => {
       const onReady = () => {
         clearTimeout(timer);
