@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { couponKeys } from '#adapters/redis/keys';
 import { ensureTables, type LocalDynamoDb, localAwsEnvironment } from '#local/dynamodb';
 import { freePort } from '#local/ports';
 import { type LocalRedis, startRedis } from '#local/redis-server';
@@ -128,6 +129,18 @@ export async function redisMemory(url: string): Promise<number> {
   } finally {
     client.disconnect();
   }
+}
+
+/** Puts `waiting` users in a coupon's queue, as admissions would have (scores in µs, in order). */
+export async function fillQueue(redis: Redis, couponId: string, waiting: number): Promise<void> {
+  const k = couponKeys(couponId);
+  const now = Date.now() * 1000;
+  for (let i = 0; i < waiting; i += 10_000) {
+    const batch: (string | number)[] = [];
+    for (let j = i; j < Math.min(waiting, i + 10_000); j++) batch.push(now + j, `w${j}`);
+    await redis.zadd(k.queue, ...batch);
+  }
+  if (waiting > 0) await redis.set(k.seq, now + waiting);
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));

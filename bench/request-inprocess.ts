@@ -9,7 +9,16 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
 import { lambdaContext } from '#local/api';
 import admitLua from '../functions/adapters/redis/lua/admit.lua';
-import { closedLoop, cpuMeter, printTable, round, startServers, summarize, writeResult } from './lib';
+import {
+  closedLoop,
+  cpuMeter,
+  fillQueue,
+  printTable,
+  round,
+  startServers,
+  summarize,
+  writeResult,
+} from './lib';
 
 export function requestEvent(couponId: string, userId: string): APIGatewayProxyEventV2 {
   const now = Date.now();
@@ -58,13 +67,7 @@ export function redisBenchmarkAdmit(
       const sha = String(await redis.script('LOAD', admitLua));
       const k = couponKeys(couponId);
       await redis.set(k.stock, 100_000_000);
-      const now = Date.now() * 1000;
-      for (let i = 0; i < waiting; i += 10_000) {
-        const batch: (string | number)[] = [];
-        for (let j = i; j < Math.min(waiting, i + 10_000); j++) batch.push(now + j, `w${j}`);
-        await redis.zadd(k.queue, ...batch);
-      }
-      if (waiting > 0) await redis.set(k.seq, now + waiting);
+      await fillQueue(redis, couponId, waiting);
       const csv = execFileSync(
         'redis-benchmark',
         [

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { couponKeys, OPEN_COUPONS_KEY } from '#adapters/redis/keys';
 import { lambdaContext } from '#local/api';
 import { buildLocalRuntime, type RuntimeProcess, startRuntime } from '../test/support/processes';
-import { closedLoop, printTable, round, startServers, summarize, writeResult } from './lib';
+import { closedLoop, fillQueue, printTable, round, startServers, summarize, writeResult } from './lib';
 import { load } from './load';
 import { hasRedisBenchmark, redisBenchmarkAdmit, requestEvent } from './request-inprocess';
 
@@ -86,13 +86,7 @@ async function admissionCostAt(size: number, redisUrl: string, redisPort: number
   const k = couponKeys(couponId);
   try {
     await redis.set(k.stock, size + 10_000_000);
-    const now = Date.now() * 1000;
-    for (let i = 0; i < size; i += 10_000) {
-      const batch: (string | number)[] = [];
-      for (let j = i; j < Math.min(size, i + 10_000); j++) batch.push(now + j, `w${j}`);
-      await redis.zadd(k.queue, ...batch);
-    }
-    await redis.set(k.seq, now + size);
+    await fillQueue(redis, couponId, size);
     const { handler } = await import('#functions/handlers/request-coupon');
     const context = lambdaContext('bench');
     let errors = 0;
