@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
 import { testDynamoDb, testRedis, uniqueId } from './support/helpers';
 import { useApi } from './support/http';
 import { type Answer, checkInvariants } from './support/invariants';
-import {
-  buildLocalRuntime,
-  type RuntimeProcess,
-  removeLocalRuntime,
-  startRuntime,
-} from './support/processes';
+import { useRuntimes } from './support/runtimes';
 
 // Drain processes killed with SIGKILL at random points of their ticks, many times in a row,
 // while users keep arriving; then one clean run. Nothing is lost, doubled or over-issued.
@@ -16,13 +11,8 @@ import {
 const redis = testRedis();
 const db = testDynamoDb();
 const api = useApi();
-const running: RuntimeProcess[] = [];
-beforeAll(buildLocalRuntime);
-afterAll(removeLocalRuntime);
-afterAll(async () => {
-  for (const { child } of running) if (child.exitCode === null) child.kill('SIGKILL');
-  redis.disconnect();
-});
+const runtimes = useRuntimes();
+afterAll(() => redis.disconnect());
 
 // Small batches, so that a tick is many claim-write-acknowledge rounds and a kill lands inside one.
 const drainEnv = { DRAIN_INTERVAL_MS: '20', DRAIN_BATCH_SIZE: '10', PENDING_TIMEOUT_MS: '400' };
@@ -50,8 +40,7 @@ it('survives 20 drains killed while holding claims: every admitted user ends iss
   for (let round = 0; round < 20; round++) {
     await admit(round * 250, (round + 1) * 250); // 5000 users in all, for 4000 coupons
     const before = await pendingNow();
-    const drain = await startRuntime(drainEnv);
-    running.push(drain);
+    const drain = await runtimes.start(drainEnv);
     // Kill once the drain holds claims of its own (it is between claiming and acknowledging),
     // a random few milliseconds later: mid-write or just before the acknowledgement.
     for (let i = 0; i < 1_000; i++) {
@@ -66,8 +55,7 @@ it('survives 20 drains killed while holding claims: every admitted user ends iss
   // Most kills left claims of their own behind, for the next drains to recover.
   expect(killsLeavingClaims).toBeGreaterThan(5);
 
-  const survivor = await startRuntime(drainEnv);
-  running.push(survivor);
+  const survivor = await runtimes.start(drainEnv);
   for (let i = 0; i < 150; i++) {
     const [queued, pending] = await Promise.all([
       redis.zcard(couponKeys(couponId).queue),

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { testDynamoDb, testRedis, uniqueId } from './support/helpers';
 import { type Answer, checkInvariants } from './support/invariants';
-import {
-  buildLocalRuntime,
-  getJson,
-  postJson,
-  type RuntimeProcess,
-  removeLocalRuntime,
-  startRuntime,
-} from './support/processes';
+import { getJson, postJson, type RuntimeProcess } from './support/processes';
+import { useRuntimes } from './support/runtimes';
 
 // Load on several local-runtime processes sharing one Redis and one DynamoDB, each running its
 // own drain: thousands of concurrent requests, repeats, and requests from users already issued.
@@ -16,16 +10,12 @@ import {
 const processes: RuntimeProcess[] = [];
 const redis = testRedis();
 const db = testDynamoDb();
-beforeAll(buildLocalRuntime);
-afterAll(removeLocalRuntime);
-afterAll(() => {
-  for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
-  redis.disconnect();
-});
+const runtimes = useRuntimes();
+afterAll(() => redis.disconnect());
 
 it('keeps every promise under load from many connections on three processes with three drains', async () => {
   for (let i = 0; i < 3; i++)
-    processes.push(await startRuntime({ DRAIN_INTERVAL_MS: '200', DRAIN_BATCH_SIZE: '10' }));
+    processes.push(await runtimes.start({ DRAIN_INTERVAL_MS: '200', DRAIN_BATCH_SIZE: '10' }));
   const couponId = uniqueId('load');
   const stock = 600;
   expect((await postJson(`${processes[0]?.url}/coupons`, { couponId, name: 'load', stock })).status).toBe(

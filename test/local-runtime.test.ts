@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { issuedRows, testDynamoDb, uniqueId } from './support/helpers';
-import {
-  buildLocalRuntime,
-  getJson,
-  postJson,
-  type RuntimeProcess,
-  removeLocalRuntime,
-  startRuntime,
-} from './support/processes';
+import { getJson, postJson, type RuntimeProcess } from './support/processes';
+import { useRuntimes } from './support/runtimes';
 
 // `npm start` as a user runs it, twice, on one Redis and one DynamoDB: both processes admit,
 // both drain, and together they issue the stock exactly once; Ctrl-C stops each cleanly.
@@ -15,16 +9,12 @@ import {
 const processes: RuntimeProcess[] = [];
 const db = testDynamoDb();
 
-beforeAll(buildLocalRuntime);
-afterAll(removeLocalRuntime);
-afterAll(() => {
-  for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
-});
+const runtimes = useRuntimes();
 
 it('two processes on one Redis and one DynamoDB issue the stock exactly once, and stop on SIGINT', async () => {
   processes.push(
-    await startRuntime({ DRAIN_INTERVAL_MS: '100' }),
-    await startRuntime({ DRAIN_INTERVAL_MS: '100' }),
+    await runtimes.start({ DRAIN_INTERVAL_MS: '100' }),
+    await runtimes.start({ DRAIN_INTERVAL_MS: '100' }),
   );
   const [a, b] = processes as [RuntimeProcess, RuntimeProcess];
   expect(a.url).not.toBe(b.url);
