@@ -1,6 +1,6 @@
 // Benchmark 3: the drain. N users queued (20,000 by default); the time until every one of them
 // is issued and persisted, next to a faithful port of the seed's processQueue, uncapped, on the
-// same Redis and the same DynamoDB-compatible store (dynalite).
+// same Redis and the same DynamoDB-compatible store (DynamoDB Local).
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -31,14 +31,14 @@ export async function benchDrain(users = 20_000, runs = 3) {
     const queue = couponQueue();
     const config = drainConfig();
     const drain = new Drain(queue, issuedCouponStore(), config);
-    /** Runs `work`, with its time and the CPU share of this process and of dynalite. */
+    /** Runs `work`, with its time and the CPU share of this process and of DynamoDB Local. */
     const measure = async (work: () => Promise<void>) => {
       const cpu = cpuMeter();
-      const dynaliteBefore = servers.dynamoCpuSeconds();
+      const storeBefore = servers.dynamoCpuSeconds();
       const started = performance.now();
       await work();
       const seconds = (performance.now() - started) / 1000;
-      return { seconds, cpu: cpu(), dynaliteCpu: (servers.dynamoCpuSeconds() - dynaliteBefore) / seconds };
+      return { seconds, cpu: cpu(), storeCpu: (servers.dynamoCpuSeconds() - storeBefore) / seconds };
     };
 
     /** This system: N users admitted to a coupon of their own, drained with the default settings. */
@@ -91,7 +91,7 @@ export async function benchDrain(users = 20_000, runs = 3) {
     const oursRate = ours.rows / ours.seconds;
     const seedRate = seed.rows / seed.seconds;
     printTable(
-      `3. Drain of ${users.toLocaleString('en-US')} queued users into dynalite, median of ${runs} runs (target: >= 10x the seed)`,
+      `3. Drain of ${users.toLocaleString('en-US')} queued users into DynamoDB Local, median of ${runs} runs (target: >= 10x the seed)`,
       [
         {
           drain: `this drain (batch ${config.batchSize}, ${config.writeConcurrency} writes in flight)`,
@@ -99,7 +99,7 @@ export async function benchDrain(users = 20_000, runs = 3) {
           'issued/s': Math.round(oursRate),
           rows: ours.rows,
           'node CPU': `${Math.round(ours.cpu * 100)}%`,
-          'dynalite CPU': `${Math.round(ours.dynaliteCpu * 100)}%`,
+          'DynamoDB Local CPU': `${Math.round(ours.storeCpu * 100)}%`,
         },
         {
           drain: "the seed's processQueue, uncapped",
@@ -107,7 +107,7 @@ export async function benchDrain(users = 20_000, runs = 3) {
           'issued/s': Math.round(seedRate),
           rows: seed.rows,
           'node CPU': `${Math.round(seed.cpu * 100)}%`,
-          'dynalite CPU': `${Math.round(seed.dynaliteCpu * 100)}%`,
+          'DynamoDB Local CPU': `${Math.round(seed.storeCpu * 100)}%`,
         },
         {
           drain: 'the seed as written (100 per 5 s)',

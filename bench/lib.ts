@@ -2,59 +2,32 @@
 // Absolute numbers drift on shared machines; each benchmark reports a ratio to a reference
 // measured in the same run.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
-import { ensureTables, type LocalDynamoDb, localAwsEnvironment } from '#local/dynamodb';
-import { freePort } from '#local/ports';
+import { ensureTables, localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
 import { type LocalRedis, startRedis } from '#local/redis-server';
 
 export interface BenchServers {
   redisUrl: string;
   redisPort: number;
   dynamoEndpoint: string;
-  /** CPU seconds the dynalite process has used so far. */
+  /** CPU seconds the DynamoDB Local process has used so far. */
   dynamoCpuSeconds(): number;
   tables: { couponsTable: string; issuedTable: string };
   stop(): Promise<void>;
 }
 
-/** dynalite in a child process, on a free port. */
-export async function startDynaliteProcess(): Promise<LocalDynamoDb & { pid?: number }> {
-  const port = await freePort();
-  const source = `require('dynalite')({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
-    .listen(${port}, '127.0.0.1', () => console.log('ready'));
-    process.on('SIGTERM', () => process.exit(0));`;
-  const child = spawn(
-    process.execPath,
-    [...(process.env.DYNALITE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '-e', source],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    pid: child.pid,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-/** A fresh redis-server and dynalite for one benchmark, and the environment the handlers read. */
+/** A fresh redis-server and DynamoDB Local for one benchmark, and the environment the handlers read. */
 export async function startServers(name: string): Promise<BenchServers> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   localAwsEnvironment(process.env);
   const redis: LocalRedis = await startRedis();
   // A process of its own, like the database service it stands for: its CPU never counts as ours.
-  const dynamo = await startDynaliteProcess();
+  const dynamo = await startDynamoDbLocal();
   const tables = { couponsTable: `${name}-coupons`, issuedTable: `${name}-issued` };
   await ensureTables(dynamo.endpoint, tables);
   Object.assign(process.env, {

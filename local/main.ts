@@ -5,7 +5,7 @@
 import { drainConfig } from '#commons/config';
 import type { TickReport } from '#domain/drain';
 import { startLocalApi } from './api';
-import { ensureTables, type LocalDynamoDb, localAwsEnvironment, startDynalite } from './dynamodb';
+import { ensureTables, type LocalDynamoDb, localAwsEnvironment, startDynamoDbLocal } from './dynamodb';
 import { type LocalRedis, startRedis } from './redis-server';
 import { LOCAL_ROUTES } from './routes';
 
@@ -31,7 +31,12 @@ async function main() {
 
   let dynamo: LocalDynamoDb | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
-    dynamo = await startDynalite(Number(env.DYNAMODB_PORT ?? 0));
+    dynamo = await startDynamoDbLocal({ port: Number(env.DYNAMODB_PORT ?? 0) }).catch(
+      async (error: Error) => {
+        await redis?.stop();
+        return fail(error.message);
+      },
+    );
     env.DYNAMODB_ENDPOINT = dynamo.endpoint;
   }
   localAwsEnvironment(env);
@@ -106,7 +111,7 @@ async function main() {
   const u = api.url;
   console.log(`FCFS coupons running at ${u}
   Redis:    ${env.REDIS_URL}${redis ? ' (started here)' : ''}
-  DynamoDB: ${env.DYNAMODB_ENDPOINT}${dynamo ? ' (in memory, started here)' : ''}
+  DynamoDB: ${env.DYNAMODB_ENDPOINT}${dynamo ? ' (DynamoDB Local, in memory, started here)' : ''}
   Drain:    every ${config.intervalMs} ms
 
 Try:

@@ -4,7 +4,7 @@ import { issuedRows, keysMatching, testDynamoDb, testRedis, uniqueId } from './s
 import { useApi } from './support/http';
 
 // Every outcome of the HTTP API, through the local runtime's API Gateway adapter, the real
-// handler modules, a real redis-server and real dynalite.
+// handler modules, a real redis-server and real DynamoDB Local.
 
 const api = useApi();
 const redis = testRedis();

@@ -5,7 +5,7 @@ import type { IssuedCouponStore } from '#domain/ports';
 import { engine } from './support/engine';
 import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
 
-// The drain against a real redis-server and real dynalite: FIFO, idempotence under concurrent
+// The drain against a real redis-server and real DynamoDB Local: FIFO, idempotence under concurrent
 // drains, recovery of claims a dead drain left behind, and the seed's stuck-head case.
 
 const main = engine();

@@ -12,7 +12,7 @@ import { engine } from './support/engine';
 import { issuedRows, testDynamoDb, uniqueId } from './support/helpers';
 
 // A DynamoDB call that times out after the write went through: the rows are written for real
-// (dynalite), the caller sees an error and writes again. Nothing may be lost or doubled.
+// (DynamoDB Local), the caller sees an error and writes again. Nothing may be lost or doubled.
 
 const real = testDynamoDb();
 const flaky = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT }));

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { localAwsEnvironment, startDynalite } from '#local/dynamodb';
+import { localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
 import { startRedisCluster } from '#local/redis-cluster';
 import { startRedis } from '#local/redis-server';
 
@@ -11,7 +11,7 @@ declare module 'vitest' {
 
 /**
  * For each vitest project, real servers for the whole run: one redis-server (or REDIS_URL), or
- * for the `cluster` project a three-master Redis Cluster (or REDIS_CLUSTER_URL), and one dynalite.
+ * for the `cluster` project a three-master Redis Cluster (or REDIS_CLUSTER_URL), and one DynamoDB Local.
  * Each test file keeps apart by a Redis key prefix and tables of its own (setup.ts).
  */
 export default async function setup(project: TestProject) {
@@ -25,7 +25,10 @@ export default async function setup(project: TestProject) {
     : process.env.REDIS_URL
       ? undefined
       : await startRedis();
-  const dynamo = await startDynalite();
+  const dynamo = await startDynamoDbLocal().catch(async (error) => {
+    await redis?.stop();
+    throw error;
+  });
   project.provide('env', {
     REDIS_URL: (cluster ? process.env.REDIS_CLUSTER_URL : process.env.REDIS_URL) ?? (redis?.url as string),
     REDIS_CLUSTER: String(cluster),

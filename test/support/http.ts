@@ -12,7 +12,7 @@ export interface Reply {
 
 export type Call = (method: string, path: string, body?: unknown, raw?: string) => Promise<Reply>;
 
-/** The local runtime's HTTP API in this process, over the test's Redis and dynalite. */
+/** The local runtime's HTTP API in this process, over the test's Redis and DynamoDB Local. */
 export async function startApi(): Promise<LocalApi & { call: Call }> {
   const api = await startLocalApi(LOCAL_ROUTES);
   const call: Call = async (method, path, body, raw) => {
