@@ -207,7 +207,18 @@ export class Drain {
           if ((await this.queue.snapshot(record.couponId)) !== 'LOST') continue;
           const restored = await restoreCoupon(this.ports, record);
           if (restored?.result !== 'CREATED') unfinished.add(slot);
-          else report.restored += 1;
+          else {
+            report.restored += 1;
+            const { generation } = restored.record.ledger;
+            await loadHolders(
+              this.ports,
+              record.couponId,
+              generation,
+              deadline,
+              this.restorePageSize,
+              this.clock,
+            );
+          }
         } catch (error) {
           unfinished.add(slot);
           if (this.clock() >= deadline) throw error;

@@ -13,6 +13,8 @@ export interface FaultProxy {
   hold(): void;
   /** Lets held connections go on, delivering what they sent meanwhile. */
   release(): void;
+  /** Drops the connections open now at once, delivering nothing they hold. */
+  cut(): void;
   /** New connections hang (accepted, never forwarded) until release(). */
   blackholeNew(on: boolean): void;
   /** Connections accepted so far. */
@@ -76,6 +78,12 @@ export async function startProxy(target: { host: string; port: number }): Promis
         pair.held = false;
         pair.client.resume();
         pair.server.resume();
+      }
+    },
+    cut() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.server.destroy();
       }
     },
     blackholeNew(on) {
