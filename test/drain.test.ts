@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
-import { Drain, type DrainSettings, type TickReport } from '#domain/drain';
+import { type CouponTick, Drain, type DrainSettings, type TickReport } from '#domain/drain';
 import type { IssuedCoupon } from '#domain/model';
 import type { IssuedCouponStore } from '#domain/ports';
 import { engine } from './support/engine';
@@ -37,8 +37,19 @@ function recording(store: IssuedCouponStore) {
 }
 
 /** One coupon's part of a tick: other files' and tests' live coupons are drained by it too. */
-const part = (report: TickReport, couponId: string) =>
-  report.perCoupon.find((c) => c.couponId === couponId) ?? { couponId, missing: true };
+function part(report: TickReport, couponId: string): CouponTick {
+  const tick = report.perCoupon.find((c) => c.couponId === couponId);
+  if (!tick) throw new Error(`the tick did not visit ${couponId}`);
+  return tick;
+}
+
+/** The real store with another commit. */
+const withCommit = (commit: IssuedCouponStore['commit']): IssuedCouponStore => ({
+  commit,
+  listByUser: (userId) => main.store.listByUser(userId),
+  holding: (couponId, userId) => main.store.holding(couponId, userId),
+  holders: (couponId, cursor, limit) => main.store.holders(couponId, cursor, limit),
+});
 
 const drainWith = (store: IssuedCouponStore, settings: Partial<DrainSettings>) =>
   new Drain(main.catalog, main.queue, store, { batchSize: 100, pendingTimeoutMs: 30_000, ...settings });
@@ -78,7 +89,7 @@ describe('drain', () => {
     const drains = [engine(), engine(), engine()];
     try {
       const reports = (await Promise.all(drains.map((e) => e.drain({ batchSize: 13 }).tick(far())))).map(
-        (report) => part(report, couponId) as { claimed: number },
+        (report) => part(report, couponId),
       );
       expect(reports.reduce((sum, r) => sum + r.claimed, 0)).toBe(500);
       expect(reports.filter((r) => r.claimed > 0).length).toBeGreaterThan(1);
@@ -121,17 +132,14 @@ describe('drain', () => {
     const couponId = uniqueId('down');
     await main.create(couponId, 6);
     for (const userId of users(6)) await main.queue.admit(couponId, userId);
-    const broken: IssuedCouponStore = {
-      ...main.store,
-      commit: async (_couponId, _generation, rows) => ({
-        persisted: [],
-        heldBefore: [],
-        refused: [],
-        fenced: [],
-        failed: rows,
-        error: new Error('DynamoDB is down'),
-      }),
-    };
+    const broken = withCommit(async (_couponId, _generation, rows) => ({
+      persisted: [],
+      heldBefore: [],
+      refused: [],
+      fenced: [],
+      failed: rows,
+      error: new Error('DynamoDB is down'),
+    }));
     const failing = part(
       await drainWith(broken, { batchSize: 2, pendingTimeoutMs: 200 }).tick(far()),
       couponId,
@@ -154,14 +162,11 @@ describe('drain', () => {
     await main.create(couponId, 200);
     for (const userId of users(200)) await main.queue.admit(couponId, userId);
     let commits = 0;
-    const flaky: IssuedCouponStore = {
-      ...main.store,
-      commit: async (...args) => {
-        commits += 1;
-        if (commits === 2) throw new Error('a bug in one lane');
-        return main.store.commit(...args);
-      },
-    };
+    const flaky = withCommit(async (...args) => {
+      commits += 1;
+      if (commits === 2) throw new Error('a bug in one lane');
+      return main.store.commit(...args);
+    });
     await expect(drainWith(flaky, { batchSize: 10, lanes: 2 }).tick(far())).rejects.toThrow(
       'a bug in one lane',
     );
