@@ -429,17 +429,19 @@ export async function runDrainLoop(
     const tickStart = clock();
     const deadline = stopBy();
     if (deadline <= tickStart) break;
+    let idle = false;
     try {
       const report = await drain.tick(deadline);
       await options.onTick?.(report);
       lastError = undefined;
-      if (options.stopWhenIdle && isIdle(report)) break;
+      idle = isIdle(report);
     } catch (error) {
       // A tick that failed (Redis down) is retried at the next interval, not the next invocation.
       lastError = error;
       await options.onTickError?.(error);
     }
     ticks += 1;
+    if (options.stopWhenIdle && idle) break;
     const next = tickStart + options.intervalMs;
     if (next >= stopBy()) break;
     const wait = next - clock();
