@@ -4,14 +4,21 @@
 
 export type RouteAccess = 'admin' | 'user' | 'public';
 
-/** DynamoDB actions a function may take, on a table (`table`) or on its indexes (`indexes`). */
+import {
+  COUPONS_BY_CREATION_INDEX,
+  ISSUED_BY_COUPON_INDEX,
+  LIVE_COUPONS_INDEX,
+} from './adapters/dynamodb/schema';
+
+/** DynamoDB actions a function may take on a table's items. */
 export type TableAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'Query';
 
 export interface Needs {
   /** Reaches Redis (so it runs in the VPC). */
   redis: boolean;
-  coupons?: { table?: TableAction[]; indexes?: TableAction[] };
-  issued?: { table?: TableAction[]; indexes?: TableAction[] };
+  /** Item actions on the table, and the indexes it queries, by name. */
+  coupons?: { table?: TableAction[]; queries?: string[] };
+  issued?: { table?: TableAction[]; queries?: string[] };
 }
 
 export interface Route {
@@ -41,7 +48,7 @@ export const ROUTES: readonly Route[] = [
     path: '/coupons',
     handler: 'list-coupons',
     access: 'admin',
-    needs: { redis: true, coupons: { table: ['BatchGetItem'], indexes: ['Query'] } },
+    needs: { redis: true, coupons: { table: ['BatchGetItem'], queries: [COUPONS_BY_CREATION_INDEX.name] } },
   },
   {
     name: 'GetCoupon',
@@ -108,6 +115,9 @@ export const ROUTES: readonly Route[] = [
  */
 export const DRAIN_NEEDS: Needs = {
   redis: true,
-  coupons: { table: ['GetItem', 'BatchGetItem', 'UpdateItem'], indexes: ['Query'] },
-  issued: { table: ['PutItem', 'GetItem'], indexes: ['Query'] },
+  coupons: {
+    table: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+    queries: [LIVE_COUPONS_INDEX.name, COUPONS_BY_CREATION_INDEX.name],
+  },
+  issued: { table: ['PutItem', 'GetItem'], queries: [ISSUED_BY_COUPON_INDEX.name] },
 };

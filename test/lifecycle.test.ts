@@ -110,7 +110,7 @@ describe('sale windows, on Redis clock', () => {
 
 describe('admin controls', () => {
   it('lists coupons newest first, page by page, each with its state', async () => {
-    const made = [];
+    const made: string[] = [];
     for (let i = 0; i < 5; i++) made.push(await create({}));
     const seen: { couponId: string; state: string }[] = [];
     let cursor: string | undefined;

@@ -16,11 +16,11 @@ export function grantNeeds(
         new PolicyStatement({ actions: need.table.map((a) => `dynamodb:${a}`), resources: [table.tableArn] }),
       );
     }
-    if (need?.indexes?.length) {
+    if (need?.queries?.length) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: need.indexes.map((a) => `dynamodb:${a}`),
-          resources: [`${table.tableArn}/index/*`],
+          actions: ['dynamodb:Query'],
+          resources: need.queries.map((index) => `${table.tableArn}/index/${index}`),
         }),
       );
     }

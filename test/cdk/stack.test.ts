@@ -122,33 +122,58 @@ describe('least privilege', () => {
   const issued = logicalId(stack.tables.issued);
   const coupons = logicalId(stack.tables.coupons);
 
-  it('gives the request path no DynamoDB access at all', () => {
-    expect(actionsOf(fnId('RequestCoupon'))).toEqual([]);
-    expect(actionsOf(fnId('GetRequest'))).toEqual([]);
+  const index = (table: string, name: string) => ({
+    'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, `/index/${name}`]],
+  });
+  const apiFunctions = () => Object.keys(stack.api.functions).map(fnId);
+
+  it("gives the request path one read of the issued table (a finished coupon's holder), nothing else", () => {
+    for (const name of ['RequestCoupon', 'GetRequest']) {
+      expect(statementsOf(fnId(name)).filter((s) => String(s.Action).startsWith('dynamodb:'))).toEqual([
+        { Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [issued, 'Arn'] } },
+      ]);
+    }
     expect(actionsOf(fnId('Health'))).toEqual([]);
   });
 
-  it('lets only the drain write issued coupons, with BatchWriteItem on that table', () => {
-    expect(statementsOf(drainId).filter((s) => String(s.Action).startsWith('dynamodb:'))).toEqual([
-      { Action: 'dynamodb:BatchWriteItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [issued, 'Arn'] } },
-    ]);
+  it('lets only the drain write issued rows and the ledger, with item puts and conditional updates', () => {
+    expect(statementsOf(drainId).filter((s) => JSON.stringify(s.Action).includes('dynamodb:'))).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+          Resource: { 'Fn::GetAtt': [issued, 'Arn'] },
+        }),
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [coupons, 'Arn'] },
+        }),
+        expect.objectContaining({ Action: 'dynamodb:Query', Resource: index(issued, 'byCoupon') }),
+      ]),
+    );
+    for (const fn of apiFunctions()) {
+      const writesIssued = statementsOf(fn).some(
+        (s) =>
+          JSON.stringify(s.Resource) === JSON.stringify({ 'Fn::GetAtt': [issued, 'Arn'] }) &&
+          /PutItem|UpdateItem|BatchWriteItem|DeleteItem/.test(JSON.stringify(s.Action)),
+      );
+      expect(writesIssued, fn).toBe(false);
+    }
   });
 
   it('lets the admin functions write coupon definitions and read what they need', () => {
     expect(actionsOf(fnId('CreateCoupon'))).toEqual([
       'dynamodb:GetItem',
       'dynamodb:PutItem',
-      'dynamodb:Query',
+      'dynamodb:UpdateItem',
     ]);
-    expect(statementsOf(fnId('CreateCoupon'))).toContainEqual(
-      expect.objectContaining({
-        Action: 'dynamodb:Query',
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [issued, 'Arn'] }, '/index/byCoupon']] },
-      }),
+    expect(statementsOf(fnId('ListCoupons'))).toContainEqual(
+      expect.objectContaining({ Action: 'dynamodb:Query', Resource: index(coupons, 'byCreation') }),
     );
     expect(statementsOf(fnId('GetCoupon'))).toContainEqual(
       expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [coupons, 'Arn'] } }),
     );
+    expect(actionsOf(fnId('ChangeWindow'))).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(fnId('AddStock'))).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOf(fnId('UserCoupons'))).toEqual(['dynamodb:Query']);
   });
 });

@@ -1,4 +1,4 @@
-import { ReplyError } from 'ioredis';
+import { type ChainableCommander, Cluster, ReplyError } from 'ioredis';
 import { type RedisClient, whenReady } from '#commons/clients/redis';
 import { DependencyUnavailable } from '#domain/errors';
 import type { CommitOutcome, CouponHolder, CouponRecord, IssuedCoupon } from '#domain/model';
@@ -128,22 +128,43 @@ export class RedisCouponQueue implements CouponQueue {
   }
 
   async missingSentinels(): Promise<number[]> {
-    const missing: number[] = [];
-    await this.call(false, async (redis) => {
-      for (let from = 0; from < SLOTS; from += 2048) {
-        const slots = Array.from({ length: Math.min(2048, SLOTS - from) }, (_, i) => from + i);
-        const found = await Promise.all(slots.map((slot) => redis.exists(sentinelKey(slot))));
-        slots.forEach((slot, i) => found[i] === 0 && missing.push(slot));
-      }
-    });
-    return missing;
+    const slots = Array.from({ length: SLOTS }, (_, slot) => slot);
+    const found = await this.perNode(slots, (pipeline, slot) => pipeline.exists(sentinelKey(slot)), false);
+    return slots.filter((slot) => found.get(slot) === 0);
   }
 
   async createSentinels(slots: number[]): Promise<void> {
-    await this.call(true, async (redis) => {
-      for (let from = 0; from < slots.length; from += 2048) {
-        await Promise.all(slots.slice(from, from + 2048).map((slot) => redis.set(sentinelKey(slot), '1')));
+    await this.perNode(slots, (pipeline, slot) => pipeline.set(sentinelKey(slot), '1'), true);
+  }
+
+  /**
+   * One command per slot, sent in pipelines: one per cluster node (a pipeline may not span
+   * nodes), or one for a single Redis. The replies by slot.
+   */
+  private async perNode(
+    slots: number[],
+    command: (pipeline: ChainableCommander, slot: number) => void,
+    writes: boolean,
+  ): Promise<Map<number, unknown>> {
+    return this.call(writes, async (redis) => {
+      const groups = new Map<string, number[]>();
+      for (const slot of slots) {
+        const node = redis instanceof Cluster ? String(redis.slots[slot]?.[0]) : 'single';
+        groups.set(node, [...(groups.get(node) ?? []), slot]);
       }
+      const replies = new Map<number, unknown>();
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          const pipeline = redis.pipeline();
+          for (const slot of group) command(pipeline, slot);
+          const results = (await pipeline.exec()) ?? [];
+          results.forEach(([error, reply], i) => {
+            if (error) throw error;
+            replies.set(group[i] as number, reply);
+          });
+        }),
+      );
+      return replies;
     });
   }
 
