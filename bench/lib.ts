@@ -104,6 +104,16 @@ export async function redisMemory(url: string): Promise<number> {
   }
 }
 
+/**
+ * A coupon's state in Redis alone, as the queue's open would write it, for the benchmarks that
+ * measure Redis without the catalog: open now, `stock` left, generation 1.
+ */
+export async function openInRedis(redis: Redis, couponId: string, stock: number): Promise<void> {
+  const k = couponKeys(couponId);
+  await redis.hset(k.state, { gen: 1, total: stock, left: stock, opensAt: 0, closesAt: 0, seq: 0 });
+  await redis.set(k.sentinel, '1');
+}
+
 /** Puts `waiting` users in a coupon's queue, as admissions would have (scores in µs, in order). */
 export async function fillQueue(redis: Redis, couponId: string, waiting: number): Promise<void> {
   const k = couponKeys(couponId);
@@ -113,7 +123,7 @@ export async function fillQueue(redis: Redis, couponId: string, waiting: number)
     for (let j = i; j < Math.min(waiting, i + 10_000); j++) batch.push(now + j, `w${j}`);
     await redis.zadd(k.queue, ...batch);
   }
-  if (waiting > 0) await redis.set(k.seq, now + waiting);
+  if (waiting > 0) await redis.hset(k.state, 'seq', now + waiting);
 }
 
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));

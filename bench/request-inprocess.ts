@@ -7,12 +7,13 @@ import { execFileSync } from 'node:child_process';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
+import { COUPON_SCRIPTS } from '#adapters/redis/scripts';
 import { lambdaContext } from '#local/api';
-import admitLua from '../functions/adapters/redis/lua/admit.lua';
 import {
   closedLoop,
   cpuMeter,
   fillQueue,
+  openInRedis,
   printTable,
   round,
   startServers,
@@ -64,9 +65,10 @@ export function redisBenchmarkAdmit(
   const redis = new Redis(port);
   return (async () => {
     try {
-      const sha = String(await redis.script('LOAD', admitLua));
-      const k = couponKeys(couponId);
-      await redis.set(k.stock, 100_000_000);
+      const admit = COUPON_SCRIPTS.couponAdmit;
+      const sha = String(await redis.script('LOAD', admit.lua));
+      const keys = admit.keys(couponKeys(couponId));
+      await openInRedis(redis, couponId, 100_000_000);
       await fillQueue(redis, couponId, waiting);
       const csv = execFileSync(
         'redis-benchmark',
@@ -82,11 +84,8 @@ export function redisBenchmarkAdmit(
           '--csv',
           'EVALSHA',
           sha,
-          '4',
-          k.stock,
-          k.queue,
-          k.issued,
-          k.seq,
+          String(keys.length),
+          ...keys,
           'u:__rand_int__',
         ],
         { encoding: 'utf8' },
@@ -118,10 +117,10 @@ export async function benchRequestInProcess(requests = 200_000, concurrency = 64
   const servers = await startServers('bench-request');
   try {
     const { handler } = await import('#functions/handlers/request-coupon');
-    const { couponQueue, closeClients } = await import('#commons/dependencies');
+    const { redisClient, closeClients } = await import('#commons/dependencies');
     const context = lambdaContext('bench');
     const run = async (couponId: string, total: number) => {
-      await couponQueue().open(couponId, 100_000_000);
+      await openInRedis(redisClient() as Redis, couponId, 100_000_000);
       return closedLoop(total, concurrency, async (i) => {
         const result = await handler(requestEvent(couponId, `u${i}`), context);
         if (result.statusCode !== 202) throw new Error(`unexpected ${result.statusCode}: ${result.body}`);

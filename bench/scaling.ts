@@ -4,10 +4,19 @@
 // no scans): redis-benchmark on the admission script, and the in-process handler chain.
 
 import { Redis } from 'ioredis';
-import { couponKeys, OPEN_COUPONS_KEY } from '#adapters/redis/keys';
+import { couponKeys } from '#adapters/redis/keys';
 import { lambdaContext } from '#local/api';
 import { buildLocalRuntime, type RuntimeProcess, startRuntime } from '../test/support/processes';
-import { closedLoop, fillQueue, printTable, round, startServers, summarize, writeResult } from './lib';
+import {
+  closedLoop,
+  fillQueue,
+  openInRedis,
+  printTable,
+  round,
+  startServers,
+  summarize,
+  writeResult,
+} from './lib';
 import { load } from './load';
 import { hasRedisBenchmark, redisBenchmarkAdmit, requestEvent } from './request-inprocess';
 
@@ -34,9 +43,14 @@ async function requestPathAt(processes: number, seconds: number, connections: nu
       );
     await run(2); // warm-up: fresh processes compile their hot paths first
     const results = await run(seconds);
-    // Unlist the coupon, or the next configuration's drains would spend the run draining it.
+    // Close the coupon and drop its queue, or the next configuration's drains would spend the
+    // run draining it; the drains finish it.
+    await fetch(`${runtimes[0]?.url}/coupons/${couponId}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ closesAt: 'now' }),
+    });
     const redis = new Redis(redisUrl);
-    await redis.srem(OPEN_COUPONS_KEY, couponId);
     await redis.unlink(couponKeys(couponId).queue);
     redis.disconnect();
     return {
@@ -52,21 +66,20 @@ async function requestPathAt(processes: number, seconds: number, connections: nu
 async function drainAt(processes: number, users: number, redisUrl: string) {
   const couponId = `scale-drain-${processes}`;
   const redis = new Redis(redisUrl);
-  const { couponQueue } = await import('#commons/dependencies');
-  const queue = couponQueue();
+  const { couponCatalog } = await import('#commons/dependencies');
   const k = couponKeys(couponId);
-  // Queue everyone before the coupon is listed for the drains, then list it and time it.
-  await redis.set(k.stock, users);
-  for (let i = 0; i < users; i += 1000) {
-    await Promise.all(
-      Array.from({ length: Math.min(1000, users - i) }, (_, j) => queue.admit(couponId, `u${i + j}`)),
-    );
-  }
+  // Queue everyone before the coupon is in the catalog (the drains visit the catalog's live
+  // coupons), then add it there and time it.
+  await openInRedis(redis, couponId, users);
+  await fillQueue(redis, couponId, users);
   const runtimes: RuntimeProcess[] = [];
   for (let i = 0; i < processes; i++) runtimes.push(await startRuntime({ DRAIN_INTERVAL_MS: '50' }));
   try {
     const started = performance.now();
-    await redis.sadd(OPEN_COUPONS_KEY, couponId);
+    await couponCatalog().create(
+      { couponId, name: couponId, stock: users, createdAt: new Date().toISOString() },
+      `bench-${couponId}`,
+    );
     for (;;) {
       const [queued, pending] = await Promise.all([redis.zcard(k.queue), redis.zcard(k.pending)]);
       if (queued === 0 && pending === 0) break;
@@ -85,7 +98,7 @@ async function admissionCostAt(size: number, redisUrl: string, redisPort: number
   const redis = new Redis(redisUrl);
   const k = couponKeys(couponId);
   try {
-    await redis.set(k.stock, size + 10_000_000);
+    await openInRedis(redis, couponId, size + 10_000_000);
     await fillQueue(redis, couponId, size);
     const { handler } = await import('#functions/handlers/request-coupon');
     const context = lambdaContext('bench');
