@@ -103,12 +103,38 @@ export class Observability extends Construct {
       3,
     );
 
+    // Redis lost data, or the ledger refused what Redis decided: each one is worth a look.
+    alarm(
+      'RedisStateRestored',
+      new MathExpression({
+        expression: 'restored + sentinels',
+        usingMetrics: { restored: metric(METRIC.restored), sentinels: metric(METRIC.sentinelsMissing) },
+        label: 'Coupons restored, sentinels missing',
+        period: Duration.minutes(1),
+      }),
+      1,
+      'Redis lost coupon state (a failover or restart that dropped writes), or a create was cut short; the drain restored it from the ledger.',
+    );
+    alarm(
+      'LedgerRefusedClaims',
+      new MathExpression({
+        expression: 'fenced + refused',
+        usingMetrics: { fenced: metric(METRIC.fenced), refused: metric(METRIC.refused) },
+        label: 'Claims fenced or refused by the ledger',
+        period: Duration.minutes(1),
+      }),
+      1,
+      'The DynamoDB ledger refused claims Redis made (a write from before a restore, or more than the stock): users told QUEUED may not get the coupon.',
+    );
+
     const requests = new MathExpression({
-      expression: 'queued + issued + soldOut',
+      expression: 'queued + issued + soldOut + notOpen + closed',
       usingMetrics: {
         queued: metric(METRIC.queued),
         issued: metric(METRIC.alreadyIssued),
         soldOut: metric(METRIC.soldOut),
+        notOpen: metric(METRIC.notOpen),
+        closed: metric(METRIC.closed),
       },
       label: 'Coupon requests',
       period: Duration.minutes(1),
@@ -127,6 +153,8 @@ export class Observability extends Construct {
               metric(METRIC.queued),
               metric(METRIC.soldOut),
               metric(METRIC.alreadyIssued),
+              metric(METRIC.notOpen),
+              metric(METRIC.closed),
               metric(METRIC.http5xx),
             ],
             width: 12,
@@ -135,7 +163,8 @@ export class Observability extends Construct {
         [
           new GraphWidget({
             title: 'Issued and persisted',
-            left: [metric(METRIC.issued), metric(METRIC.persisted)],
+            left: [metric(METRIC.issued), metric(METRIC.persisted), metric(METRIC.couponsFinished)],
+            right: [metric(METRIC.restored), metric(METRIC.fenced), metric(METRIC.refused)],
             width: 8,
           }),
           new GraphWidget({

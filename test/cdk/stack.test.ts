@@ -343,11 +343,36 @@ describe('operations', () => {
     }
   });
 
+  it('alarms on the first coupon restored after a Redis loss, and on the first claim the ledger refused', () => {
+    const onMetrics = (...names: string[]) =>
+      Object.values(resources('AWS::CloudWatch::Alarm')).find((a) => {
+        const used = (a.Properties.Metrics ?? []).flatMap(
+          (m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName ?? [],
+        );
+        return names.every((name) => used.includes(name));
+      })?.Properties;
+    expect(onMetrics('CouponsRestored', 'SentinelsMissing')).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(onMetrics('ClaimsFenced', 'ClaimsRefused')).toMatchObject({ Threshold: 1 });
+  });
+
   it('has a dashboard of requests, answers, issued, pending and drain lag', () => {
     const body = JSON.stringify(
       Object.values(resources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
     );
-    for (const metric of ['Queued', 'SoldOut', 'Issued', 'PendingDepth', 'DrainLag', 'QueueDepth']) {
+    for (const metric of [
+      'Queued',
+      'SoldOut',
+      'NotOpen',
+      'Closed',
+      'Issued',
+      'PendingDepth',
+      'DrainLag',
+      'QueueDepth',
+      'CouponsRestored',
+    ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
   });
