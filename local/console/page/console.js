@@ -275,8 +275,8 @@ function niceCeiling(value) {
 function drawChart(svg, legend, series) {
   const width = 600;
   const height = 180;
-  const top = 8;
-  const bottom = 18;
+  const top = 16;
+  const bottom = 4;
   const peak = niceCeiling(Math.max(0, ...series.flatMap((s) => s.values)));
   const y = (value) => top + (height - top - bottom) * (1 - value / peak);
   const x = (i) => (width * i) / (WINDOW - 1);
