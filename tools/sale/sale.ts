@@ -73,6 +73,8 @@ export interface SaleResult {
   atStart: CouponCounters;
   atEnd?: CouponCounters;
   answers: Record<string, number>;
+  /** Distinct users told QUEUED or ALREADY_ISSUED. */
+  winners: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
   requestRate: number;
   seconds: {
@@ -308,7 +310,7 @@ async function sale(
     phase = 'verifying';
     await hooks.onPhase?.('verifying');
     const atEnd = countersOf(await admin.call('GET', couponPath, { admin: true }));
-    const checks = await verifySale({
+    const { checks, winners } = await verifySale({
       client: crowd,
       couponId,
       users,
@@ -348,6 +350,7 @@ async function sale(
       atStart,
       ...(atEnd ? { atEnd } : {}),
       answers: byKind,
+      winners,
       latencyMs: {
         p50: round(percentile(sorted, 50)),
         p90: round(percentile(sorted, 90)),

@@ -99,7 +99,7 @@ export async function verifySale(options: {
   atEnd: CouponCounters | undefined;
   settled: boolean;
   concurrency: number;
-}): Promise<Check[]> {
+}): Promise<{ checks: Check[]; winners: number }> {
   const { client, couponId, users, answers, atStart, atEnd } = options;
   const checks: Check[] = [];
   const summary = summarizeUsers(answers, users.length);
@@ -230,52 +230,69 @@ export async function verifySale(options: {
     ),
   );
 
-  // First come, first served, in the order measured here: (a) a winner whose QUEUED answer came
-  // before another winner sent the request that admitted them is issued no later; (b) no winner
-  // sent that request after someone was told SOLD_OUT.
-  const fifo: string[] = [];
-  const byAnswered = [...winners]
-    .filter((u) => !Number.isNaN(summary.admittedReceivedAt[u] as number))
-    .sort((a, b) => (summary.admittedReceivedAt[a] as number) - (summary.admittedReceivedAt[b] as number));
-  const bySent = [...byAnswered].sort(
-    (a, b) => (summary.admittedSentAt[a] as number) - (summary.admittedSentAt[b] as number),
-  );
-  let latest = Number.NEGATIVE_INFINITY;
-  let latestUser = -1;
-  let i = 0;
-  for (const later of bySent) {
-    while (
-      i < byAnswered.length &&
-      (summary.admittedReceivedAt[byAnswered[i] as number] as number) <
-        (summary.admittedSentAt[later] as number)
-    ) {
-      const earlier = byAnswered[i++] as number;
-      if ((issuedAt[earlier] as number) > latest) {
-        latest = issuedAt[earlier] as number;
-        latestUser = earlier;
-      }
-    }
-    if ((issuedAt[later] as number) < latest)
-      fifo.push(`${name(latestUser)} was admitted before ${name(later)} asked, but issued after`);
-  }
-  let firstSoldOut = Number.POSITIVE_INFINITY;
-  let firstSoldOutUser = -1;
-  for (const user of losers) {
-    if ((summary.soldOutReceivedAt[user] as number) < firstSoldOut) {
-      firstSoldOut = summary.soldOutReceivedAt[user] as number;
-      firstSoldOutUser = user;
-    }
-  }
+  const admissions: Admission[] = [];
   for (const user of winners) {
-    if ((summary.admittedSentAt[user] as number) > firstSoldOut)
-      fifo.push(`${name(user)} was admitted after ${name(firstSoldOutUser)} had been told SOLD_OUT`);
+    if (Number.isNaN(summary.admittedReceivedAt[user] as number)) continue;
+    admissions.push({
+      userId: name(user),
+      sentAt: summary.admittedSentAt[user] as number,
+      receivedAt: summary.admittedReceivedAt[user] as number,
+      issuedAt: issuedAt[user] as number,
+    });
   }
+  let firstSoldOut: { userId: string; receivedAt: number } | undefined;
+  for (const user of losers) {
+    const receivedAt = summary.soldOutReceivedAt[user] as number;
+    if (!firstSoldOut || receivedAt < firstSoldOut.receivedAt)
+      firstSoldOut = { userId: name(user), receivedAt };
+  }
+  const fifo = fifoViolations(admissions, firstSoldOut);
   checks.push(
     check(
       'first come, first served (in the order measured here)',
       fifo,
-      `${count(byAnswered.length)} admissions in order; no admission after a SOLD_OUT`,
+      `${count(admissions.length)} admissions in order; no admission after a SOLD_OUT`,
     ),
   );
-  return checks;
+  return { checks, winners: winners.length };
+}
+
+/** A winner's admission as measured here, and when the API says they were issued (epoch ms). */
+export interface Admission {
+  userId: string;
+  /** When the request that was answered QUEUED was sent, and when that answer came. */
+  sentAt: number;
+  receivedAt: number;
+  issuedAt: number;
+}
+
+/**
+ * First come, first served, in the order measured here: (a) a winner whose QUEUED answer came
+ * before another winner sent the request that admitted them is issued no later than them; (b) no
+ * winner sent that request after someone had been told SOLD_OUT.
+ */
+export function fifoViolations(
+  admissions: Admission[],
+  firstSoldOut?: { userId: string; receivedAt: number },
+): string[] {
+  const problems: string[] = [];
+  const byAnswered = [...admissions].sort((a, b) => a.receivedAt - b.receivedAt);
+  const bySent = [...admissions].sort((a, b) => a.sentAt - b.sentAt);
+  let latest: Admission | undefined;
+  let i = 0;
+  for (const later of bySent) {
+    while (i < byAnswered.length && (byAnswered[i] as Admission).receivedAt < later.sentAt) {
+      const earlier = byAnswered[i++] as Admission;
+      if (!latest || earlier.issuedAt > latest.issuedAt) latest = earlier;
+    }
+    if (latest && later.issuedAt < latest.issuedAt)
+      problems.push(`${latest.userId} was admitted before ${later.userId} asked, but issued after`);
+  }
+  if (firstSoldOut) {
+    for (const admission of admissions) {
+      if (admission.sentAt > firstSoldOut.receivedAt)
+        problems.push(`${admission.userId} was admitted after ${firstSoldOut.userId} had been told SOLD_OUT`);
+    }
+  }
+  return problems;
 }

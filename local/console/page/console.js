@@ -105,6 +105,7 @@ async function refreshList() {
     );
   }
   renderList();
+  if (!state.selected) setConnection(`Live · updated ${new Date().toLocaleTimeString()}`, true);
 }
 
 function renderList() {
