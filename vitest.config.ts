@@ -19,6 +19,8 @@ const ON_CLUSTER_TOO = [
   'test/load.test.ts',
   'test/crash.test.ts',
   'test/cluster.test.ts',
+  'test/redis-loss.test.ts',
+  'test/lifecycle.test.ts',
 ];
 
 export default defineConfig({

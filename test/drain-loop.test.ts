@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeClients, couponQueue } from '#commons/dependencies';
-import { type Drain, runDrainLoop, type TickReport } from '#domain/drain';
+import { runDrainLoop, summarize, type TickReport } from '#domain/drain';
 import { handler } from '#functions/handlers/drain';
 import { lambdaContext } from '#local/api';
 import { engine } from './support/engine';
@@ -16,17 +16,22 @@ afterAll(async () => {
   await closeClients();
 });
 
+const reconcile = async () => ({ missingSentinels: 0, restored: 0 });
+/** A tick that found one coupon with users waiting (not idle). */
+const busy = (): TickReport => ({ ...summarize([]), coupons: 1, queued: 5 });
+
 /** A drain whose ticks are recorded, and fail while `failing` is set. */
 function fakeDrain() {
   const ticks: number[] = [];
   let failing = false;
   const drain = {
+    reconcile,
     tick: async (deadline: number) => {
       ticks.push(deadline);
       if (failing) throw new Error('Redis is down');
-      return {} as TickReport;
+      return busy();
     },
-  } as unknown as Drain;
+  };
   return { drain, ticks, fail: (on: boolean) => (failing = on) };
 }
 
@@ -45,14 +50,15 @@ describe('runDrainLoop', () => {
     expect(ticks.length).toBeLessThanOrEqual(5);
   });
 
-  it('stops after a tick that found no open coupon, when asked to', async () => {
+  it('stops after an idle tick (nobody waiting or pending, nothing opening soon), when asked to', async () => {
     const ticks: number[] = [];
     const idle = {
+      reconcile,
       tick: async (deadline: number) => {
         ticks.push(deadline);
-        return { coupons: ticks.length < 3 ? 1 : 0 } as TickReport;
+        return ticks.length < 3 ? busy() : { ...summarize([]), coupons: 4 };
       },
-    } as unknown as Drain;
+    };
     await runDrainLoop(idle, {
       intervalMs: 10,
       windowMs: 5_000,
@@ -137,8 +143,8 @@ describe('the drain Lambda handler', () => {
     const couponId = uniqueId('lambda');
     await main.create(couponId, 30);
     for (let i = 0; i < 30; i++) await couponQueue().admit(couponId, `u${i}`);
-    // 10.3 s left with 10 s kept in reserve: room for one tick, not two.
-    const context: Context = lambdaContext('drain', 10_300);
+    // 12 s left with 10 s kept in reserve: room for the sentinel check and one tick, not two.
+    const context: Context = lambdaContext('drain', 12_000);
     const result = await handler({}, context);
     expect(result).toEqual({ ticks: 1 });
     expect(await issuedRows(db, couponId)).toHaveLength(30);

@@ -1,18 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
-  type BatchWriteCommandInput,
   DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, expect, it } from 'vitest';
 import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store';
-import { Drain } from '#domain/drain';
+import { Drain, type TickReport } from '#domain/drain';
 import { engine } from './support/engine';
 import { issuedRows, testDynamoDb, uniqueId } from './support/helpers';
 
-// A DynamoDB call that times out after the write went through: the rows are written for real
-// (DynamoDB Local), the caller sees an error and writes again. Nothing may be lost or doubled.
+// A ledger transaction that times out after it committed: the rows and the count are written for
+// real (DynamoDB Local), the caller sees an error and tries again. Nothing may be lost, doubled,
+// or counted twice.
 
 const real = testDynamoDb();
 const flaky = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT }));
@@ -24,56 +26,72 @@ afterAll(async () => {
 });
 
 const timeout = () => Object.assign(new Error('socket timed out'), { name: 'TimeoutError', $metadata: {} });
-const table = () => process.env.ISSUED_TABLE as string;
-const fast = { concurrency: 4, maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+const tables = () => ({
+  issuedTable: process.env.ISSUED_TABLE as string,
+  couponsTable: process.env.COUPONS_TABLE as string,
+});
+const fast = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+const part = (report: TickReport, couponId: string) => report.perCoupon.find((c) => c.couponId === couponId);
 
 async function queued(couponId: string, users: number) {
   await main.create(couponId, users);
   for (let i = 0; i < users; i++) await main.queue.admit(couponId, `u${i}`);
 }
 
-it('retries a batch whose write succeeded but whose answer was lost, without a second row', async () => {
-  const couponId = uniqueId('timeout');
-  await queued(couponId, 40);
-  let writes = 0;
+/** Everything but transactions goes to DynamoDB Local untouched. */
+function passThrough() {
   dynamo.reset();
-  dynamo.on(BatchWriteCommand).callsFake(async (input: BatchWriteCommandInput) => {
-    const call = ++writes;
-    await real.send(new BatchWriteCommand(input));
-    if (call <= 2) throw timeout(); // the first two calls land, then "time out"
+  dynamo.callsFake((input, getClient) => getClient().send(input));
+  dynamo.on(GetCommand).callsFake((input) => real.send(new GetCommand(input)));
+}
+
+it('tries again a transaction that committed but whose answer was lost: each row once, counted once', async () => {
+  const couponId = uniqueId('timeout');
+  await queued(couponId, 120);
+  let sends = 0;
+  passThrough();
+  dynamo.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommandInput) => {
+    const call = ++sends;
+    await real.send(new TransactWriteCommand(input));
+    if (call <= 2) throw timeout(); // the first two transactions land, then "time out"
     return {};
   });
-  const drain = new Drain(main.queue, new DynamoIssuedCouponStore(flaky, table(), fast), {
-    batchSize: 40,
+  const drain = new Drain(main.catalog, main.queue, new DynamoIssuedCouponStore(flaky, tables(), fast), {
+    batchSize: 120,
     pendingTimeoutMs: 30_000,
   });
-  const report = await drain.tick(Date.now() + 10_000);
-  expect(report).toMatchObject({ claimed: 40, persisted: 40, failed: 0, pending: 0 });
-  expect(writes).toBe(4); // two batches of 25 + 15, each written twice
+  const report = part(await drain.tick(Date.now() + 10_000), couponId);
+  expect(report).toMatchObject({ claimed: 120, persisted: 120, failed: 0, heldBefore: 0, pending: 0 });
   const rows = await issuedRows(real, couponId);
-  expect(rows).toHaveLength(40);
-  expect(new Set(rows).size).toBe(40);
+  expect(rows).toHaveLength(120);
+  expect(new Set(rows).size).toBe(120);
+  expect((await main.catalog.get(couponId))?.ledger).toMatchObject({ issued: 120, remaining: 0 });
 });
 
 it('leaves the claims pending when every try times out, and a later drain persists them once', async () => {
   const couponId = uniqueId('timeout');
   await queued(couponId, 30);
-  dynamo.reset();
-  dynamo.on(BatchWriteCommand).callsFake(async (input: BatchWriteCommandInput) => {
-    await real.send(new BatchWriteCommand(input));
+  passThrough();
+  dynamo.on(TransactWriteCommand).callsFake(async (input: TransactWriteCommandInput) => {
+    await real.send(new TransactWriteCommand(input)).catch(() => {});
     throw timeout();
   });
-  const failing = new Drain(main.queue, new DynamoIssuedCouponStore(flaky, table(), fast), {
+  const failing = new Drain(main.catalog, main.queue, new DynamoIssuedCouponStore(flaky, tables(), fast), {
     batchSize: 30,
     pendingTimeoutMs: 200,
   });
-  const first = await failing.tick(Date.now() + 10_000);
+  const first = part(await failing.tick(Date.now() + 10_000), couponId);
   expect(first).toMatchObject({ claimed: 30, persisted: 0, failed: 30, pending: 30 });
-  expect(String((first.lastError as Error).name)).toBe('TimeoutError');
+  expect(String((first?.lastError as Error).name)).toBe('TimeoutError');
 
-  await new Promise((resolve) => setTimeout(resolve, 250));
-  const healed = await main.drain({ pendingTimeoutMs: 200 }).tick(Date.now() + 10_000);
-  expect(healed).toMatchObject({ recovered: 30, pending: 0 });
+  const healed = main.drain({ pendingTimeoutMs: 200 });
+  await expect
+    .poll(async () => part(await healed.tick(Date.now() + 10_000), couponId), {
+      timeout: 10_000,
+      interval: 100,
+    })
+    .toMatchObject({ recovered: 30, pending: 0 });
   const rows = await issuedRows(real, couponId);
   expect(rows.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `u${i}`).sort());
+  expect((await main.catalog.get(couponId))?.ledger).toMatchObject({ issued: 30, remaining: 0 });
 });

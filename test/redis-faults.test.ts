@@ -1,21 +1,26 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type LocalRedis, startRedis } from '#local/redis-server';
 import admitLua from '../functions/adapters/redis/lua/admit.lua';
+import preludeLua from '../functions/adapters/redis/lua/coupon.lua';
+import { engine } from './support/engine';
 import { testRedis, uniqueId, wholeRedisState } from './support/helpers';
 import type { startApi as StartApi } from './support/http';
+import { type FaultProxy, startProxy } from './support/proxy';
 
-// A Redis of this file's own, stopped and restarted under the running API: requests get a
-// quick 503 and change nothing while it is down; the clients reconnect and reload their
-// scripts (NOSCRIPT) by themselves once it is back.
+// A Redis of this file's own, stopped, restarted and cut off under the running API: requests get
+// a quick, honest 503 and change nothing while it is down; the clients reconnect and reload their
+// scripts (NOSCRIPT) by themselves once it is back; a connection that goes silent is replaced
+// within seconds; a command whose caller was answered is never sent again.
 
 let redis: LocalRedis;
 const dataDir = mkdtempSync(join(tmpdir(), 'fcfs-aof-'));
 let api: Awaited<ReturnType<typeof StartApi>>;
 let closeClients: () => Promise<void>;
+let drain: typeof import('#functions/handlers/drain').drain;
 
 beforeAll(async () => {
   redis = await startRedis({ appendOnly: true, dir: dataDir });
@@ -23,6 +28,8 @@ beforeAll(async () => {
   process.env.REDIS_TIMEOUT_MS = '300';
   // Handler modules read the environment when they load: load them only now.
   ({ closeClients } = await import('#commons/dependencies'));
+  ({ drain } = await import('#functions/handlers/drain'));
+  await drain.reconcile(Date.now() + 10_000); // a new Redis: the drain puts the sentinels in
   api = await (await import('./support/http')).startApi();
 });
 afterAll(async () => {
@@ -32,13 +39,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function until(check: () => Promise<boolean>, tries = 100) {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('condition not met in time');
-}
+const tick = () => drain.tick(Date.now() + 5_000);
 
 it('answers 503 while Redis is down, changes nothing, and recovers by itself when it is back', async () => {
   const couponId = uniqueId('outage');
@@ -58,7 +59,8 @@ it('answers 503 while Redis is down, changes nothing, and recovers by itself whe
     const reply = await api.call(method, path, body);
     expect(reply.status).toBe(503);
     expect(reply.body).toMatchObject({ error: 'SERVICE_UNAVAILABLE' });
-    expect(reply.body.message).toMatch(/Redis is unavailable/);
+    // Nothing reached Redis, so the answer can say nothing was changed.
+    expect(reply.body.message).toMatch(/Redis is unavailable right now; nothing was changed/);
     expect(reply.headers.get('retry-after')).toBe('1');
   }
   const health = await api.call('GET', '/health');
@@ -69,13 +71,13 @@ it('answers 503 while Redis is down, changes nothing, and recovers by itself whe
   const after = testRedis();
   try {
     expect(await wholeRedisState(after)).toEqual(before);
-    const admitSha = createHash('sha1').update(admitLua).digest('hex');
+    const admitSha = createHash('sha1').update(`${preludeLua}\n${admitLua}`).digest('hex');
     expect(await after.script('EXISTS', admitSha)).toEqual([0]);
-    await until(
-      async () =>
-        (await api.call('GET', '/health')).status === 200 &&
-        (await api.call('GET', `/coupons/${couponId}/requests/ann`)).status === 200,
-    );
+    await expect
+      .poll(async () => (await api.call('GET', `/coupons/${couponId}/requests/ann`)).status, {
+        timeout: 15_000,
+      })
+      .toBe(200);
     expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ben' })).body).toEqual({
       status: 'QUEUED',
       position: 2,
@@ -87,10 +89,10 @@ it('answers 503 while Redis is down, changes nothing, and recovers by itself whe
     // The client met NOSCRIPT and sent the script in full again.
     expect(await after.script('EXISTS', admitSha)).toEqual([1]);
     // And the drain, whose scripts the restart also dropped, issues both.
-    const { drain } = await import('#functions/handlers/drain');
-    await drain.tick(Date.now() + 5_000);
+    await tick();
     expect((await api.call('GET', `/coupons/${couponId}`)).body).toMatchObject({
       issued: 2,
+      persisted: 2,
       queued: 0,
       pending: 0,
       available: 3,
@@ -100,58 +102,41 @@ it('answers 503 while Redis is down, changes nothing, and recovers by itself whe
   }
 });
 
-it('finishes a create that Redis interrupted when the create is repeated', async () => {
+it('finishes a coupon whose create died between DynamoDB and Redis at the next drain tick', async () => {
   const couponId = uniqueId('half');
-  const { port } = redis;
-  await redis.stop();
-  const interrupted = await api.call('POST', '/coupons', { couponId, name: 'half', stock: 4 });
-  expect(interrupted.status).toBe(503);
-  redis = await startRedis({ port, dir: dataDir, appendOnly: true });
-  await until(async () => (await api.call('GET', `/coupons/${couponId}/requests/ann`)).status !== 503);
+  // A create whose function died (a timeout, a crash) after the catalog's put, before Redis.
+  const e = engine();
+  try {
+    const coupon = { couponId, name: 'half', stock: 4, createdAt: new Date().toISOString() };
+    expect(await e.catalog.create(coupon, 'died-half-way')).toBe('CREATED');
+  } finally {
+    await e.close();
+  }
   // Saved in DynamoDB, not open in Redis: requests find no such coupon yet.
   expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(404);
-  const repeat = await api.call('POST', '/coupons', { couponId, name: 'half', stock: 4 });
-  expect(repeat.status).toBe(409);
+  const report = await tick();
+  expect(report.perCoupon.find((c) => c.couponId === couponId)).toMatchObject({ restored: 1 });
   expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(202);
   expect((await api.call('GET', `/coupons/${couponId}`)).body).toMatchObject({
     stock: 4,
     available: 3,
     queued: 1,
+    state: 'OPEN',
   });
 });
 
-it('rebuilds a coupon after Redis lost its data: holders stay ALREADY_ISSUED, the stock left stays exact', async () => {
-  const couponId = uniqueId('lost');
-  expect((await api.call('POST', '/coupons', { couponId, name: 'lost', stock: 5 })).status).toBe(201);
-  for (const userId of ['ann', 'ben', 'cat'])
-    await api.call('POST', `/coupons/${couponId}/requests`, { userId });
-  const { drain } = await import('#functions/handlers/drain');
-  await until(async () => {
-    await drain.tick(Date.now() + 5_000);
-    const view = (await api.call('GET', `/coupons/${couponId}`)).body;
-    return view.issued === 3 && view.pending === 0;
-  });
-
-  // Redis comes back empty: a restart with no persistence, or a failover that lost everything.
+it('answers a create while Redis is down with 503, having changed nothing', async () => {
+  const couponId = uniqueId('down');
   const { port } = redis;
   await redis.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir);
+  const reply = await api.call('POST', '/coupons', { couponId, name: 'down', stock: 4 });
+  expect(reply).toMatchObject({ status: 503, body: { error: 'SERVICE_UNAVAILABLE' } });
   redis = await startRedis({ port, dir: dataDir, appendOnly: true });
-  await until(async () => (await api.call('GET', `/coupons/${couponId}/requests/ann`)).status === 404);
-
-  // Repeating the create rebuilds it from DynamoDB.
-  expect((await api.call('POST', '/coupons', { couponId, name: 'lost', stock: 5 })).status).toBe(409);
-  const again = await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' });
-  expect(again).toMatchObject({ status: 409, body: { status: 'ALREADY_ISSUED' } });
-  const status = await api.call('GET', `/coupons/${couponId}/requests/ben`);
-  expect(status.body.status).toBe('ISSUED');
-  expect(Date.parse(status.body.issuedAt)).toBeGreaterThan(Date.now() - 60_000);
-  expect((await api.call('GET', `/coupons/${couponId}`)).body).toMatchObject({ issued: 3, available: 2 });
-  for (const userId of ['dan', 'eve']) {
-    expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId })).status).toBe(202);
-  }
-  expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'fay' })).status).toBe(410);
+  await expect
+    .poll(async () => (await api.call('POST', '/coupons', { couponId, name: 'down', stock: 4 })).status, {
+      timeout: 15_000,
+    })
+    .toBe(201);
 });
 
 it('fails fast with a clear message when Redis cannot be reached at all', async () => {
@@ -168,8 +153,67 @@ it('fails fast with a clear message when Redis cannot be reached at all', async 
   const queue = new RedisCouponQueue(client, 200);
   try {
     await expect(queue.admit('c', 'u')).rejects.toBeInstanceOf(DependencyUnavailable);
-    await expect(queue.claim('c', 10)).rejects.toBeInstanceOf(DependencyUnavailable);
+    await expect(queue.claim('c', 10)).rejects.toMatchObject({ mayHaveApplied: false });
   } finally {
     client.disconnect();
+  }
+});
+
+/** An engine whose Redis connection goes through a fault proxy. */
+async function throughProxy(): Promise<{ proxy: FaultProxy; e: ReturnType<typeof engine> }> {
+  const proxy = await startProxy({ host: '127.0.0.1', port: redis.port });
+  const e = engine({ urls: [proxy.url('redis')], timeoutMs: 300 });
+  return { proxy, e };
+}
+
+it('replaces a connection that went silent (no FIN, no RST) within seconds', async () => {
+  const couponId = uniqueId('silent');
+  const { proxy, e } = await throughProxy();
+  try {
+    await e.create(couponId, 100);
+    expect(await e.queue.admit(couponId, 'before')).toMatchObject({ status: 'QUEUED' });
+    const connections = proxy.connections();
+    proxy.hold(); // the open connection stops answering; new ones still work
+    await expect(e.queue.admit(couponId, 'during')).rejects.toMatchObject({
+      name: 'DependencyUnavailable',
+      mayHaveApplied: true,
+    });
+    // The client drops the silent socket and connects anew, by itself.
+    await expect
+      .poll(async () => JSON.stringify(await e.queue.admit(couponId, 'after').catch(() => undefined)), {
+        timeout: 10_000,
+        interval: 200,
+      })
+      .toMatch(/"QUEUED"/);
+    expect(proxy.connections()).toBeGreaterThan(connections);
+  } finally {
+    proxy.release();
+    await e.close();
+    await proxy.close();
+  }
+});
+
+it('never sends a command again after its caller was answered, and says the change may have been made', async () => {
+  const couponId = uniqueId('resend');
+  const { proxy, e } = await throughProxy();
+  try {
+    await e.create(couponId, 100);
+    proxy.hold();
+    const answer = e.queue.admit(couponId, 'told-503');
+    await expect(answer).rejects.toMatchObject({ mayHaveApplied: true });
+    await expect(answer).rejects.toThrow(/may or may not have been made/);
+    // The held connection dies with the request unsent; the client reconnects on its own.
+    proxy.cut();
+    await expect
+      .poll(async () => JSON.stringify(await e.queue.admit(couponId, 'next').catch(() => undefined)), {
+        timeout: 10_000,
+      })
+      .toMatch(/"QUEUED"/);
+    // The answered request was not sent again on the new connection.
+    expect(await e.queue.status(couponId, 'told-503')).toMatchObject({ status: 'NOT_REQUESTED' });
+  } finally {
+    proxy.release();
+    await e.close();
+    await proxy.close();
   }
 });

@@ -83,8 +83,11 @@ export interface DrainConfig {
   /** How long one invocation keeps starting ticks (under the schedule's one minute). */
   windowMs: number;
   batchSize: number;
-  writeConcurrency: number;
+  /** Coupons drained at once in one tick. */
+  couponConcurrency: number;
   pendingTimeoutMs: number;
+  /** How long a finished coupon's queue, issued and pending keys stay in Redis. */
+  finishGraceMs: number;
 }
 
 export function drainConfig(env: Env = process.env): DrainConfig {
@@ -92,7 +95,8 @@ export function drainConfig(env: Env = process.env): DrainConfig {
     intervalMs: integer(env, 'DRAIN_INTERVAL_MS', 5000, 10, 60_000),
     windowMs: integer(env, 'DRAIN_WINDOW_MS', 55_000, 0, 900_000),
     batchSize: integer(env, 'DRAIN_BATCH_SIZE', 500, 1, 10_000),
-    writeConcurrency: integer(env, 'DRAIN_WRITE_CONCURRENCY', 8, 1, 64),
+    couponConcurrency: integer(env, 'DRAIN_COUPON_CONCURRENCY', 8, 1, 256),
     pendingTimeoutMs: integer(env, 'PENDING_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    finishGraceMs: integer(env, 'FINISHED_GRACE_MS', 3 * 24 * 3_600_000, 0, 365 * 24 * 3_600_000),
   };
 }

@@ -7,6 +7,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DomainError } from '#domain/errors';
+import { ERROR_STATUS } from './answers';
 import { logger, metrics, metricsEnabled } from './powertools';
 import { traceInvocations } from './tracing';
 
@@ -36,12 +37,6 @@ export class HttpError extends Error {
   }
 }
 
-const STATUS_BY_DOMAIN_CODE: Record<string, number> = {
-  COUPON_NOT_FOUND: 404,
-  COUPON_EXISTS: 409,
-  SERVICE_UNAVAILABLE: 503,
-};
-
 /** Renders schema issues as one sentence: `stock: must be a whole number; name: ...`. */
 function describeIssues(issues: readonly { message: string; path?: readonly unknown[] }[]): string {
   return issues
@@ -66,7 +61,7 @@ export function toHttpResponse(error: unknown): HttpResponse {
     return json(400, { error: 'INVALID_REQUEST', message: `Invalid request: ${describeIssues(issues)}.` });
   }
   if (error instanceof DomainError) {
-    const statusCode = STATUS_BY_DOMAIN_CODE[error.code] ?? 500;
+    const statusCode = ERROR_STATUS[error.code];
     if (statusCode === 503) logger.warn('Dependency unavailable', { error: error.cause ?? error });
     return json(
       statusCode,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_STOCK } from '#domain/coupons';
 
 // Request schemas: each message says what to send instead.
 
@@ -29,6 +30,17 @@ const object = <T extends z.ZodRawShape>(shape: T) =>
         : 'must be a JSON object',
   });
 
+/** An instant, ISO 8601 with a time zone (Z or an offset), normalized to UTC. */
+const Instant = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, e.g. 2026-11-27T10:00:00Z' })
+  .transform((text) => new Date(text).toISOString());
+
+const Stock = z
+  .number({ error: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(MAX_STOCK, `must be at most ${MAX_STOCK}`);
+
 export const CreateCouponBody = object({
   couponId: Id,
   name: z
@@ -36,12 +48,37 @@ export const CreateCouponBody = object({
     .trim()
     .min(1, 'must not be empty')
     .max(200, 'must be at most 200 characters'),
-  stock: z
-    .number({ error: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(10_000_000, 'must be at most 10000000'),
+  stock: Stock,
+  opensAt: Instant.optional(),
+  closesAt: Instant.optional(),
 });
+
+/** "now" (the server's clock) or an instant; closesAt may also be null: until sold out. */
+export const ChangeWindowBody = object({
+  opensAt: z.union([z.literal('now'), Instant], { error: 'must be "now" or an ISO 8601 time' }).optional(),
+  closesAt: z
+    .union([z.literal('now'), Instant, z.null()], { error: 'must be "now", an ISO 8601 time or null' })
+    .optional(),
+}).refine((body) => body.opensAt !== undefined || body.closesAt !== undefined, {
+  message: 'must set opensAt, closesAt or both',
+});
+
+export const AddStockBody = object({ add: Stock });
+
+export const ListQuery = z
+  .object(
+    {
+      limit: z
+        .string()
+        .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+        .transform(Number)
+        .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
+        .optional(),
+      cursor: z.string().max(2048, 'is too long').optional(),
+    },
+    { error: 'must be limit and cursor only' },
+  )
+  .optional();
 
 /** userId may be left out when the caller is identified by a JWT (USER_AUTH=jwt). */
 export const CouponRequestBody = object({ userId: Id.optional() });

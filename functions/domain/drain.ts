@@ -1,97 +1,309 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IssuedCoupon } from './model';
-import type { CouponQueue, IssuedCouponStore } from './ports';
+import type { CommitOutcome, CouponRecord, CouponState, IssuedCoupon, QueueSnapshot } from './model';
+import type { CouponCatalog, CouponQueue, IssuedCouponStore } from './ports';
+import { loadHolders, restoreCoupon } from './restore';
 
 export interface DrainSettings {
   /** Users claimed from one queue in one atomic step. */
   batchSize: number;
   /** A pending claim older than this is taken to be abandoned by a dead drain and persisted again. */
   pendingTimeoutMs: number;
-  /** Claim-write-acknowledge loops per coupon at once. @default 2 */
+  /** Claim loops per coupon at once (their writes to the ledger take turns). @default 2 */
   lanes?: number;
+  /** Coupons drained at once in one tick. @default 8 */
+  couponConcurrency?: number;
+  /** How long a finished coupon's queue, issued and pending keys stay in Redis. @default 3 days */
+  finishGraceMs?: number;
+  /** Holders read back per page when a lost coupon is restored. @default 5000 */
+  restorePageSize?: number;
 }
 
-/** What one tick did, summed over the coupons it visited. */
-export interface TickReport {
-  coupons: number;
-  /** Users claimed from queues (decided winners). */
+/** What one tick did for one coupon. */
+export interface CouponTick {
+  couponId: string;
+  state?: CouponState;
+  /** Users claimed from the queue (decided winners). */
   claimed: number;
-  /** Rows confirmed in the database, recovered ones included. */
+  /** Rows confirmed in the ledger, recovered ones included. */
   persisted: number;
   /** Abandoned claims persisted again. */
   recovered: number;
   /** Rows that could not be written this tick; they stay pending and are retried. */
   failed: number;
+  /** Claims the ledger refused: their generation was fenced off by a restore. */
+  fenced: number;
+  /** Claims the ledger had no stock for (Redis believed in more): undone, never issued. */
+  refused: number;
+  /** Claimed users who held the coupon already in DynamoDB (Redis had forgotten them). */
+  heldBefore: number;
   /** Popped users who already held the coupon, or found no stock. */
   skipped: number;
   soldOut: number;
-  /** After the tick, summed over coupons. */
+  /** After the tick. */
   queued: number;
   pending: number;
-  /** Age of the oldest waiting admission, ms (0 when no queue waits). */
+  /** Age of the oldest waiting admission, ms (0 when nobody waits). */
   oldestQueuedAgeMs: number;
   /** Age of the oldest unconfirmed claim, ms (0 when none is pending). */
   oldestPendingAgeMs: number;
-  /** Coupons that had nothing left to drain and were retired. */
-  retired: number;
-  /** The last error met while persisting, when `failed` > 0 because of one. */
+  /** Its Redis state was gone (Redis lost it, or a create was cut short) and was rebuilt. */
+  restored: number;
+  /** Still loading its holders back after a restore. */
+  restoring: number;
+  /** Finished this tick: sold out or closed, and everything persisted. */
+  finished: number;
+  /** Opens within the next minute. */
+  opensSoon: boolean;
   lastError?: unknown;
 }
 
-const emptyReport = (): TickReport => ({
-  coupons: 0,
-  claimed: 0,
-  persisted: 0,
-  recovered: 0,
-  failed: 0,
-  skipped: 0,
-  soldOut: 0,
-  queued: 0,
-  pending: 0,
-  oldestQueuedAgeMs: 0,
-  oldestPendingAgeMs: 0,
-  retired: 0,
-});
+/** What one tick did, summed over the coupons it visited, with each coupon's part. */
+export interface TickReport extends Omit<CouponTick, 'couponId' | 'state' | 'opensSoon'> {
+  coupons: number;
+  /** A coupon opens within the next minute. */
+  opensSoon: boolean;
+  perCoupon: CouponTick[];
+}
+
+const SUMMED = [
+  'claimed',
+  'persisted',
+  'recovered',
+  'failed',
+  'fenced',
+  'refused',
+  'heldBefore',
+  'skipped',
+  'soldOut',
+  'queued',
+  'pending',
+  'restored',
+  'restoring',
+  'finished',
+] as const;
+
+function couponTick(couponId: string): CouponTick {
+  return {
+    couponId,
+    claimed: 0,
+    persisted: 0,
+    recovered: 0,
+    failed: 0,
+    fenced: 0,
+    refused: 0,
+    heldBefore: 0,
+    skipped: 0,
+    soldOut: 0,
+    queued: 0,
+    pending: 0,
+    oldestQueuedAgeMs: 0,
+    oldestPendingAgeMs: 0,
+    restored: 0,
+    restoring: 0,
+    finished: 0,
+    opensSoon: false,
+  };
+}
+
+export function summarize(perCoupon: CouponTick[]): TickReport {
+  const report: TickReport = {
+    ...couponTick(''),
+    coupons: perCoupon.length,
+    perCoupon,
+  };
+  for (const tick of perCoupon) {
+    for (const field of SUMMED) report[field] += tick[field];
+    report.oldestQueuedAgeMs = Math.max(report.oldestQueuedAgeMs, tick.oldestQueuedAgeMs);
+    report.oldestPendingAgeMs = Math.max(report.oldestPendingAgeMs, tick.oldestPendingAgeMs);
+    report.opensSoon ||= tick.opensSoon;
+    report.lastError = tick.lastError ?? report.lastError;
+  }
+  const { couponId: _, state: __, ...summed } = report as TickReport & { couponId?: string; state?: string };
+  return summed as TickReport;
+}
+
+/** A tick with nothing to do: no claim, nobody waiting or pending, nothing restoring or opening soon. */
+export function isIdle(report: TickReport): boolean {
+  return (
+    report.claimed +
+      report.recovered +
+      report.queued +
+      report.pending +
+      report.restoring +
+      report.restored ===
+      0 && !report.opensSoon
+  );
+}
+
+/** What the once-per-invocation check of the sentinels found and did. */
+export interface ReconcileReport {
+  /** Slots whose sentinel was gone: Redis lost their data (all of them on a new Redis). */
+  missingSentinels: number;
+  /** Coupons in those slots put back: live ones restored, finished ones' answers rebuilt. */
+  restored: number;
+}
+
+const OPENS_SOON_MS = 60_000;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
 
 /**
- * Moves winners from the Redis queues into the database: claim a batch atomically (it becomes
- * pending), write it, acknowledge what was written. A drain that dies anywhere in between leaves
- * pending claims, which any later tick persists again once their lease times out; writes are
- * idempotent, so two drains at once or a re-run never create a second row.
+ * Moves winners from the Redis queues into the ledger: claim a batch atomically (it becomes
+ * pending), write it in ledger transactions, settle what the ledger answered. A drain that dies
+ * anywhere in between leaves pending claims, which a later tick leases and writes again; a row
+ * is put only if absent, so a re-run never adds a second row or counts one twice.
+ *
+ * Each tick also keeps Redis in line with the catalog, coupon by coupon: a coupon whose state is
+ * gone is restored from the ledger (generation first), a changed window or a top-up is applied,
+ * and a coupon with nothing left to drain is finished.
  */
 export class Drain {
+  private readonly lanes: number;
+  private readonly couponConcurrency: number;
+  private readonly finishGraceMs: number;
+  private readonly restorePageSize: number;
+  private readonly ports: { catalog: CouponCatalog; queue: CouponQueue; store: IssuedCouponStore };
+
   constructor(
+    private readonly catalog: CouponCatalog,
     private readonly queue: CouponQueue,
     private readonly store: IssuedCouponStore,
     private readonly settings: DrainSettings,
     private readonly clock: () => number = Date.now,
-  ) {}
-
-  /** Drains every open coupon until its queue is empty or `deadline` (epoch ms) passes. */
-  async tick(deadline: number): Promise<TickReport> {
-    const couponIds = await this.queue.openCoupons();
-    const reports = await Promise.all(couponIds.map((id) => this.drainCoupon(id, deadline)));
-    return reports.reduce(addReports, emptyReport());
+  ) {
+    this.lanes = settings.lanes ?? 2;
+    this.couponConcurrency = settings.couponConcurrency ?? 8;
+    this.finishGraceMs = settings.finishGraceMs ?? 3 * 24 * 3_600_000;
+    this.restorePageSize = settings.restorePageSize ?? 5000;
+    this.ports = { catalog, queue, store };
   }
 
-  private async drainCoupon(couponId: string, deadline: number): Promise<TickReport> {
-    const report = emptyReport();
-    report.coupons = 1;
-    const { batchSize, pendingTimeoutMs } = this.settings;
+  /**
+   * Once per invocation: finds the slots whose sentinel is gone (Redis lost them), puts back the
+   * coupons that lived there, and only then the sentinels, so that until a coupon is back its
+   * requests answer 503, not 404. A slot whose coupon could not be put back keeps no sentinel.
+   */
+  async reconcile(deadline: number): Promise<ReconcileReport> {
+    const missing = new Set(await this.queue.missingSentinels());
+    const report: ReconcileReport = { missingSentinels: missing.size, restored: 0 };
+    if (missing.size === 0) return report;
+    const unfinished = new Set<number>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.catalog.allIds(cursor);
+      cursor = page.cursor;
+      const ids = page.items.filter((id) => missing.has(this.queue.slotOf(id)));
+      for (const record of await this.catalog.getMany(ids)) {
+        const slot = this.queue.slotOf(record.couponId);
+        try {
+          if ((await this.queue.snapshot(record.couponId)) !== 'LOST') continue;
+          const restored = await restoreCoupon(this.ports, record);
+          if (restored?.result !== 'CREATED') unfinished.add(slot);
+          else {
+            report.restored += 1;
+            const { generation } = restored.record.ledger;
+            await loadHolders(
+              this.ports,
+              record.couponId,
+              generation,
+              deadline,
+              this.restorePageSize,
+              this.clock,
+            );
+          }
+        } catch (error) {
+          unfinished.add(slot);
+          if (this.clock() >= deadline) throw error;
+        }
+      }
+    } while (cursor !== undefined && this.clock() < deadline);
+    if (cursor !== undefined) return report; // out of time: the next invocation goes on
+    await this.queue.createSentinels([...missing].filter((slot) => !unfinished.has(slot)));
+    return report;
+  }
+
+  /** Drains every live coupon, a few at a time, until its queue is empty or `deadline` (epoch ms) passes. */
+  async tick(deadline: number): Promise<TickReport> {
+    const live = await this.catalog.live();
+    const ticks: CouponTick[] = [];
+    await eachLimit(live, this.couponConcurrency, async (record) => {
+      ticks.push(await this.drainCoupon(record, deadline));
+    });
+    return summarize(ticks);
+  }
+
+  private async drainCoupon(record: CouponRecord, deadline: number): Promise<CouponTick> {
+    const { couponId } = record;
+    const report = couponTick(couponId);
+    let snapshot = await this.queue.snapshot(couponId);
+    let generation: number;
+    if (typeof snapshot === 'string') {
+      const restored = await restoreCoupon(this.ports, record);
+      if (!restored) return report; // another drain restores it
+      report.restored = 1;
+      generation = restored.record.ledger.generation;
+      snapshot = await this.queue.snapshot(couponId);
+      if (typeof snapshot === 'string') return report;
+    } else {
+      generation = snapshot.generation;
+      if (differs(snapshot, record)) await this.queue.sync(couponId, record);
+      generation = Math.max(generation, record.ledger.generation);
+    }
+    if (snapshot.restoring) {
+      const done = await loadHolders(
+        this.ports,
+        couponId,
+        generation,
+        deadline,
+        this.restorePageSize,
+        this.clock,
+      );
+      if (!done) {
+        report.restoring = 1;
+        return report;
+      }
+    }
+
+    const writer = new Turns();
     let healthy = true;
+    const persist = async (rowGeneration: number, rows: IssuedCoupon[]): Promise<CommitOutcome> => {
+      const outcome = await writer.take(() => this.store.commit(couponId, rowGeneration, rows, deadline));
+      await this.queue.settle(couponId, rowGeneration, outcome);
+      report.persisted += outcome.persisted.length;
+      report.heldBefore += outcome.heldBefore.length;
+      report.refused += outcome.refused.length;
+      report.fenced += outcome.fenced.length;
+      report.failed += outcome.failed.length;
+      if (outcome.error) report.lastError = outcome.error;
+      // Claims the ledger did not take stay pending; stop claiming more for this tick.
+      if (outcome.failed.length + outcome.fenced.length > 0) healthy = false;
+      return outcome;
+    };
 
     while (healthy && this.clock() < deadline) {
-      const stale = await this.queue.reclaim(couponId, pendingTimeoutMs, batchSize);
-      if (stale.length === 0) break;
-      const saved = await this.persist(couponId, stale, report);
-      report.recovered += saved;
-      healthy = saved === stale.length;
+      const stale = await this.queue.reclaim(
+        couponId,
+        this.settings.pendingTimeoutMs,
+        this.settings.batchSize,
+      );
+      if (stale === 'MISSING' || stale.rows.length === 0) break;
+      const outcome = await persist(stale.generation, stale.rows);
+      report.recovered += outcome.persisted.length + outcome.heldBefore.length;
     }
 
     let emptied = false;
     const claimLoop = async () => {
       while (healthy && !emptied && this.clock() < deadline) {
-        const claim = await this.queue.claim(couponId, batchSize);
+        const claim = await this.queue.claim(couponId, this.settings.batchSize);
+        if (typeof claim === 'string') return;
         report.claimed += claim.userIds.length;
         report.skipped += claim.skipped;
         report.soldOut += claim.soldOut;
@@ -100,68 +312,72 @@ export class Drain {
           const rows = claim.userIds.map(
             (userId): IssuedCoupon => ({ couponId, userId, issuedAt: claim.issuedAt, used: false }),
           );
-          if ((await this.persist(couponId, rows, report)) < rows.length) healthy = false;
+          await persist(claim.generation, rows);
         }
       }
     };
-    // More than one claim in flight: the next batch is claimed while the last one is written, so
-    // the store never waits on Redis. Claims are atomic, so lanes never share a user.
-    await Promise.all(Array.from({ length: this.settings.lanes ?? 2 }, claimLoop));
+    // More than one claim in flight: the next batch is claimed while the last one is written.
+    // Every lane ends before the tick does; the first failure is raised after.
+    const lanes = await Promise.allSettled(
+      Array.from({ length: this.lanes }, async () => {
+        try {
+          await claimLoop();
+        } catch (error) {
+          healthy = false;
+          throw error;
+        }
+      }),
+    );
+    const failure = lanes.find((lane) => lane.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
 
-    const snapshot = await this.queue.snapshot(couponId);
-    if (snapshot) {
-      const now = this.clock();
-      report.queued = snapshot.queued;
-      report.pending = snapshot.pending;
-      report.oldestQueuedAgeMs = snapshot.oldestQueuedAt ? Math.max(now - snapshot.oldestQueuedAt, 0) : 0;
-      report.oldestPendingAgeMs = snapshot.oldestPendingAt ? Math.max(now - snapshot.oldestPendingAt, 0) : 0;
-      if (snapshot.stockLeft === 0 && snapshot.queued === 0 && snapshot.pending === 0) {
-        await this.queue.retire(couponId);
-        report.retired = 1;
+    const after = await this.queue.snapshot(couponId);
+    if (typeof after !== 'string') {
+      const now = Date.parse(after.now);
+      report.state = after.state;
+      report.queued = after.queued;
+      report.pending = after.pending;
+      report.oldestQueuedAgeMs = after.oldestQueuedAt ? Math.max(now - after.oldestQueuedAt, 0) : 0;
+      report.oldestPendingAgeMs = after.oldestPendingAt ? Math.max(now - after.oldestPendingAt, 0) : 0;
+      const opensAt = after.opensAt ? Date.parse(after.opensAt) : 0;
+      report.opensSoon = after.state === 'SCHEDULED' && opensAt - now <= OPENS_SOON_MS;
+      if ((after.state === 'CLOSED' || after.stockLeft === 0) && after.queued === 0 && after.pending === 0) {
+        const reason = await this.queue.finish(couponId, this.finishGraceMs);
+        if (reason) {
+          const done = await this.catalog.finish(couponId, reason, {
+            stock: after.total,
+            generation: after.generation,
+          });
+          if (done) {
+            report.finished = 1;
+            report.state = 'FINISHED';
+          }
+        }
       }
     }
     return report;
   }
-
-  /** Writes rows, acknowledges the ones written, and returns how many were. */
-  private async persist(couponId: string, rows: IssuedCoupon[], report: TickReport): Promise<number> {
-    let saved: IssuedCoupon[] = [];
-    try {
-      const outcome = await this.store.saveAll(rows);
-      saved = outcome.saved;
-      if (outcome.error) report.lastError = outcome.error;
-    } catch (error) {
-      // The store is down: every row stays pending and a later tick writes it again.
-      report.lastError = error;
-    }
-    if (saved.length > 0) {
-      await this.queue.acknowledge(
-        couponId,
-        saved.map((row) => row.userId),
-      );
-    }
-    report.persisted += saved.length;
-    report.failed += rows.length - saved.length;
-    return saved.length;
-  }
 }
 
-function addReports(a: TickReport, b: TickReport): TickReport {
-  return {
-    coupons: a.coupons + b.coupons,
-    claimed: a.claimed + b.claimed,
-    persisted: a.persisted + b.persisted,
-    recovered: a.recovered + b.recovered,
-    failed: a.failed + b.failed,
-    skipped: a.skipped + b.skipped,
-    soldOut: a.soldOut + b.soldOut,
-    queued: a.queued + b.queued,
-    pending: a.pending + b.pending,
-    oldestQueuedAgeMs: Math.max(a.oldestQueuedAgeMs, b.oldestQueuedAgeMs),
-    oldestPendingAgeMs: Math.max(a.oldestPendingAgeMs, b.oldestPendingAgeMs),
-    retired: a.retired + b.retired,
-    lastError: b.lastError ?? a.lastError,
-  };
+/** Redis's state of a coupon differs from its definition of record (a change it missed). */
+function differs(snapshot: QueueSnapshot, record: CouponRecord): boolean {
+  return (
+    snapshot.generation < record.ledger.generation ||
+    snapshot.total < record.stock ||
+    snapshot.opensAt !== record.opensAt ||
+    snapshot.closesAt !== record.closesAt
+  );
+}
+
+/** One task at a time: a coupon's ledger transactions take turns. */
+class Turns {
+  private last: Promise<unknown> = Promise.resolve();
+
+  take<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.last.then(task, task);
+    this.last = run.catch(() => {});
+    return run;
+  }
 }
 
 export interface DrainLoopOptions {
@@ -175,10 +391,13 @@ export interface DrainLoopOptions {
   reserveMs: number;
   signal?: AbortSignal;
   /**
-   * End the loop after a tick that found no open coupon: an idle deployment then costs one short
-   * invocation a minute. A coupon opened meanwhile waits for the next invocation (a minute at most).
+   * End the loop after an idle tick (isIdle): nobody waiting or pending, no claim, nothing
+   * restoring, nothing opening within a minute. An idle deployment then costs one short
+   * invocation a minute; a request arriving meanwhile is admitted at once and persisted by the
+   * next invocation (a minute at most).
    */
   stopWhenIdle?: boolean;
+  onReconcile?: (report: ReconcileReport) => void | Promise<void>;
   onTick?: (report: TickReport) => void | Promise<void>;
   onTickError?: (error: unknown) => void | Promise<void>;
   clock?: () => number;
@@ -186,24 +405,35 @@ export interface DrainLoopOptions {
 
 /**
  * Runs ticks every intervalMs inside one invocation, so that a scheduler firing once a minute
- * still gives winners within seconds. Stops starting ticks when the window ends, the remaining
- * time runs low or the signal aborts; the tick under way always finishes.
+ * still gives winners within seconds; checks the sentinels first (Drain.reconcile). Stops
+ * starting ticks when the window ends, the remaining time runs low or the signal aborts; the
+ * tick under way always finishes.
  */
-export async function runDrainLoop(drain: Drain, options: DrainLoopOptions): Promise<number> {
+export async function runDrainLoop(
+  drain: Pick<Drain, 'tick' | 'reconcile'>,
+  options: DrainLoopOptions,
+): Promise<number> {
   const clock = options.clock ?? Date.now;
   const started = clock();
   const windowEnd = started + options.windowMs;
+  const stopBy = () => Math.min(windowEnd, clock() + options.remainingMs() - options.reserveMs);
   let ticks = 0;
   let lastError: unknown;
+  try {
+    if (stopBy() > clock()) await options.onReconcile?.(await drain.reconcile(stopBy()));
+  } catch (error) {
+    lastError = error;
+    await options.onTickError?.(error);
+  }
   while (!options.signal?.aborted) {
     const tickStart = clock();
-    const deadline = Math.min(windowEnd, tickStart + options.remainingMs() - options.reserveMs);
+    const deadline = stopBy();
     if (deadline <= tickStart) break;
     try {
       const report = await drain.tick(deadline);
       await options.onTick?.(report);
       lastError = undefined;
-      if (options.stopWhenIdle && report.coupons === 0) break;
+      if (options.stopWhenIdle && isIdle(report)) break;
     } catch (error) {
       // A tick that failed (Redis down) is retried at the next interval, not the next invocation.
       lastError = error;
@@ -211,8 +441,7 @@ export async function runDrainLoop(drain: Drain, options: DrainLoopOptions): Pro
     }
     ticks += 1;
     const next = tickStart + options.intervalMs;
-    const stopBy = Math.min(windowEnd, clock() + options.remainingMs() - options.reserveMs);
-    if (next >= stopBy) break;
+    if (next >= stopBy()) break;
     const wait = next - clock();
     if (wait > 0) {
       try {

@@ -3,38 +3,64 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { drainConfig } from '#commons/config';
-import { couponQueue, issuedCouponStore } from '#commons/dependencies';
 import { METRIC } from '#commons/metric-names';
 import { logger, metrics } from '#commons/powertools';
+import { couponQueue } from '#commons/queue';
+import { couponCatalog, issuedCouponStore } from '#commons/tables';
 import { traceInvocations } from '#commons/tracing';
-import { Drain, runDrainLoop, type TickReport } from '#domain/drain';
+import { Drain, type ReconcileReport, runDrainLoop, type TickReport } from '#domain/drain';
 
 const config = drainConfig();
-export const drain = new Drain(couponQueue(), issuedCouponStore(), config);
+export const drain = new Drain(couponCatalog(), couponQueue(), issuedCouponStore(), config);
 
 /** Time kept free at the end of an invocation, so the last tick never meets the timeout. */
 const RESERVE_MS = 10_000;
 
 /** Logs a tick and publishes its figures: the alarms and the dashboard read these. */
 export function publishTick(report: TickReport): void {
-  const { lastError, ...figures } = report;
-  if (report.claimed > 0 || report.persisted > 0 || report.failed > 0) logger.info('Drain tick', figures);
+  const { lastError, perCoupon, ...figures } = report;
+  for (const tick of perCoupon) {
+    const { lastError: _, ...couponFigures } = tick;
+    if (tick.claimed + tick.persisted + tick.failed + tick.restored + tick.finished > 0) {
+      logger.info('Drain tick', couponFigures);
+    }
+    if (tick.restored > 0)
+      logger.error('Coupon state was gone from Redis; restored from the ledger', couponFigures);
+    if (tick.fenced + tick.refused > 0) {
+      logger.error('The ledger refused claims: fenced off by a restore, or no stock left', couponFigures);
+    }
+  }
   if (report.failed > 0)
     logger.error('Drain could not persist some claims; they stay pending', { lastError });
-  metrics.addMetric(METRIC.issued, MetricUnit.Count, report.claimed);
-  metrics.addMetric(METRIC.persisted, MetricUnit.Count, report.persisted);
-  metrics.addMetric(METRIC.recovered, MetricUnit.Count, report.recovered);
-  metrics.addMetric(METRIC.persistFailed, MetricUnit.Count, report.failed);
-  metrics.addMetric(METRIC.queueDepth, MetricUnit.Count, report.queued);
-  metrics.addMetric(METRIC.pendingDepth, MetricUnit.Count, report.pending);
-  metrics.addMetric(METRIC.drainLag, MetricUnit.Milliseconds, report.oldestQueuedAgeMs);
-  metrics.addMetric(METRIC.pendingAge, MetricUnit.Milliseconds, report.oldestPendingAgeMs);
+  metrics.addMetric(METRIC.issued, MetricUnit.Count, figures.claimed);
+  metrics.addMetric(METRIC.persisted, MetricUnit.Count, figures.persisted);
+  metrics.addMetric(METRIC.recovered, MetricUnit.Count, figures.recovered);
+  metrics.addMetric(METRIC.persistFailed, MetricUnit.Count, figures.failed);
+  metrics.addMetric(METRIC.fenced, MetricUnit.Count, figures.fenced);
+  metrics.addMetric(METRIC.refused, MetricUnit.Count, figures.refused);
+  metrics.addMetric(METRIC.heldBefore, MetricUnit.Count, figures.heldBefore);
+  metrics.addMetric(METRIC.restored, MetricUnit.Count, figures.restored);
+  metrics.addMetric(METRIC.couponsFinished, MetricUnit.Count, figures.finished);
+  metrics.addMetric(METRIC.queueDepth, MetricUnit.Count, figures.queued);
+  metrics.addMetric(METRIC.pendingDepth, MetricUnit.Count, figures.pending);
+  metrics.addMetric(METRIC.drainLag, MetricUnit.Milliseconds, figures.oldestQueuedAgeMs);
+  metrics.addMetric(METRIC.pendingAge, MetricUnit.Milliseconds, figures.oldestPendingAgeMs);
+  metrics.publishStoredMetrics();
+}
+
+/** Publishes what the sentinel check found: gone sentinels mean Redis lost data. */
+export function publishReconcile(report: ReconcileReport): void {
+  if (report.missingSentinels > 0)
+    logger.warn('Sentinels were gone from Redis; coupons in their slots put back', { ...report });
+  metrics.addMetric(METRIC.sentinelsMissing, MetricUnit.Count, report.missingSentinels);
+  metrics.addMetric(METRIC.restored, MetricUnit.Count, report.restored);
   metrics.publishStoredMetrics();
 }
 
 /**
- * The drain, fired once a minute by EventBridge: ticks every DRAIN_INTERVAL_MS for
- * DRAIN_WINDOW_MS, so winners are persisted within seconds of being admitted.
+ * The drain, fired once a minute by EventBridge: checks the sentinels, then ticks every
+ * DRAIN_INTERVAL_MS for DRAIN_WINDOW_MS, so winners are persisted within seconds of being
+ * admitted; returns after an idle tick.
  */
 export const handler = middy<unknown, { ticks: number }, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -46,6 +72,7 @@ export const handler = middy<unknown, { ticks: number }, Error, Context>()
       remainingMs: () => context.getRemainingTimeInMillis(),
       reserveMs: RESERVE_MS,
       stopWhenIdle: true,
+      onReconcile: publishReconcile,
       onTick: publishTick,
       onTickError: (error) => {
         logger.error('Drain tick failed', error as Error);

@@ -1,39 +1,26 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
-import { couponQueue } from '#commons/dependencies';
+import { ADMISSION_ANSWERS } from '#commons/answers';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
-import { METRIC } from '#commons/metric-names';
 import { metrics, metricsEnabled } from '#commons/powertools';
+import { couponQueue } from '#commons/queue';
 import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
+import { issuedCouponStore } from '#commons/tables';
 import { requestCoupon } from '#domain/coupons';
 
-const queue = couponQueue();
-
-const ANSWERS = {
-  QUEUED: { statusCode: 202, metric: METRIC.queued },
-  ALREADY_ISSUED: { statusCode: 409, metric: METRIC.alreadyIssued },
-  SOLD_OUT: { statusCode: 410, metric: METRIC.soldOut },
-} as const;
-
-const MESSAGES = {
-  ALREADY_ISSUED: 'You already hold this coupon.',
-  SOLD_OUT: 'This coupon is sold out: every remaining coupon is taken or spoken for.',
-} as const;
+const ports = { queue: couponQueue(), store: issuedCouponStore() };
 
 /** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
 export const handler = httpHandler(
   z.object({ pathParameters: CouponPath, body: jsonBody(CouponRequestBody), requestContext: JwtContext }),
   async ({ pathParameters, body, requestContext }) => {
     const userId = resolveUserId(requestContext, body.userId);
-    const admission = await requestCoupon(queue, pathParameters.couponId, userId);
-    const { statusCode, metric } = ANSWERS[admission.status];
-    if (metricsEnabled) metrics.addMetric(metric, MetricUnit.Count, 1);
-    if (admission.status === 'QUEUED') return json(statusCode, admission);
-    return json(statusCode, {
-      status: admission.status,
-      error: admission.status,
-      message: MESSAGES[admission.status],
-    });
+    const admission = await requestCoupon(ports, pathParameters.couponId, userId);
+    const answer: { statusCode: number; metric: string; message?: string } =
+      ADMISSION_ANSWERS[admission.status];
+    if (metricsEnabled) metrics.addMetric(answer.metric, MetricUnit.Count, 1);
+    if (!answer.message) return json(answer.statusCode, admission);
+    return json(answer.statusCode, { ...admission, error: admission.status, message: answer.message });
   },
 );

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { issuedCouponStore } from '#commons/dependencies';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
 import { UserPath } from '#commons/schemas';
+import { issuedCouponStore } from '#commons/tables';
 import { issuedCoupons } from '#domain/coupons';
 
 const store = issuedCouponStore();

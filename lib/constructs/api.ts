@@ -11,11 +11,11 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES, type Route } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
+import { grantNeeds } from './grants';
 
 export interface JwtSettings {
   /** e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc123 */
@@ -33,47 +33,6 @@ export interface CouponApiProps {
   throttle: { rateLimit: number; burstLimit: number };
   /** With it, user routes need a JWT and the user is its `sub`. */
   jwt?: JwtSettings;
-}
-
-/** What each route's function may touch, beyond its logs and traces. */
-function grants(
-  route: Route,
-  tables: CouponApiProps['tables'],
-): { redis: boolean; statements: PolicyStatement[] } {
-  const { issued, coupons } = tables;
-  switch (route.handler) {
-    case 'create-coupon':
-      return {
-        redis: true,
-        statements: [
-          new PolicyStatement({
-            actions: ['dynamodb:PutItem', 'dynamodb:GetItem'],
-            resources: [coupons.tableArn],
-          }),
-          new PolicyStatement({
-            actions: ['dynamodb:Query'],
-            resources: [`${issued.tableArn}/index/byCoupon`],
-          }),
-        ],
-      };
-    case 'get-coupon':
-      return {
-        redis: true,
-        statements: [new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [coupons.tableArn] })],
-      };
-    case 'request-coupon':
-    case 'get-request':
-      return { redis: true, statements: [] };
-    case 'user-coupons':
-      return {
-        redis: false,
-        statements: [new PolicyStatement({ actions: ['dynamodb:Query'], resources: [issued.tableArn] })],
-      };
-    case 'health':
-      return { redis: false, statements: [] };
-    default:
-      throw new Error(`No grants defined for route handler ${route.handler}`);
-  }
 }
 
 /**
@@ -117,18 +76,17 @@ export class CouponApi extends Construct {
     };
 
     for (const route of ROUTES) {
-      const { redis, statements } = grants(route, props.tables);
       const fn = new CouponFunction(this, route.name, {
         handlerModule: route.handler,
         description: `${route.method} ${route.path}`,
         timeout: Duration.seconds(10),
-        ...(redis ? { vpc: props.vpc, securityGroups: [props.securityGroup] } : {}),
+        ...(route.needs.redis ? { vpc: props.vpc, securityGroups: [props.securityGroup] } : {}),
         environment: {
           ...props.environment,
           ...(props.jwt && route.access === 'user' ? { USER_AUTH: 'jwt' } : {}),
         },
       });
-      for (const statement of statements) fn.addToRolePolicy(statement);
+      grantNeeds(fn, route.needs, props.tables);
       this.functions[route.name] = fn;
       const authorizer = authorizers[route.access];
       const [created] = this.api.addRoutes({

@@ -3,16 +3,17 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DRAIN_NEEDS } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
+import { grantNeeds } from './grants';
 
 export interface DrainProps {
   vpc: IVpc;
   securityGroup: ISecurityGroup;
-  issuedTable: TableV2;
+  tables: { coupons: TableV2; issued: TableV2 };
   environment: Record<string, string>;
   /** @default 5000 */
   intervalMs?: number;
@@ -59,9 +60,7 @@ export class Drain extends Construct {
         DRAIN_WINDOW_MS: '55000',
       },
     });
-    this.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [props.issuedTable.tableArn] }),
-    );
+    grantNeeds(this.fn, DRAIN_NEEDS, props.tables);
     this.rule = new Rule(this, 'Schedule', {
       description: 'Runs the coupon drain every minute',
       schedule: Schedule.rate(Duration.minutes(1)),

@@ -2,9 +2,11 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import {
+  COUPONS_BY_CREATION_INDEX,
   COUPONS_TABLE_KEYS,
   ISSUED_BY_COUPON_INDEX,
   ISSUED_TABLE_KEYS,
+  LIVE_COUPONS_INDEX,
 } from '../../functions/adapters/dynamodb/schema';
 
 export interface TablesProps {
@@ -40,9 +42,25 @@ export class Tables extends Construct {
         },
       ],
     });
+    // Definitions with their ledgers. Both indexes hold keys only, so the drain's ledger updates
+    // never write to them.
     this.coupons = new TableV2(this, 'Coupons', {
       ...common,
       partitionKey: { name: COUPONS_TABLE_KEYS.partitionKey, type: AttributeType.STRING },
+      globalSecondaryIndexes: [
+        {
+          indexName: COUPONS_BY_CREATION_INDEX.name,
+          partitionKey: { name: COUPONS_BY_CREATION_INDEX.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: COUPONS_BY_CREATION_INDEX.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+        {
+          indexName: LIVE_COUPONS_INDEX.name,
+          partitionKey: { name: LIVE_COUPONS_INDEX.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: LIVE_COUPONS_INDEX.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+      ],
     });
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { Cluster, Redis } from 'ioredis';
-import { ISSUED_BY_COUPON_INDEX } from '#adapters/dynamodb/schema';
+import { ISSUED_BY_COUPON_INDEX, ISSUED_SHARDS } from '#adapters/dynamodb/schema';
 
 /** A coupon or user id no other test uses. */
 export const uniqueId = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
@@ -32,7 +32,7 @@ export function testDynamoDb(): DynamoDBDocumentClient {
 
 /**
  * The rows of a coupon in DynamoDB, one entry per row (a duplicate would show twice), read
- * through the byCoupon index independently of the adapter under test.
+ * through every shard of the byCoupon index independently of the adapter under test.
  */
 export async function couponRows(
   db: DynamoDBDocumentClient,
@@ -40,17 +40,19 @@ export async function couponRows(
   table = process.env.ISSUED_TABLE as string,
 ): Promise<{ userId: string; issuedAt: string }[]> {
   const rows: { userId: string; issuedAt: string }[] = [];
-  for await (const page of paginateQuery(
-    { client: db },
-    {
-      TableName: table,
-      IndexName: ISSUED_BY_COUPON_INDEX.name,
-      KeyConditionExpression: 'couponId = :c',
-      ExpressionAttributeValues: { ':c': couponId },
-    },
-  )) {
-    for (const item of page.Items ?? [])
-      rows.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
+  for (let shard = 0; shard < ISSUED_SHARDS; shard++) {
+    for await (const page of paginateQuery(
+      { client: db },
+      {
+        TableName: table,
+        IndexName: ISSUED_BY_COUPON_INDEX.name,
+        KeyConditionExpression: 'couponShard = :c',
+        ExpressionAttributeValues: { ':c': `${couponId}#${shard}` },
+      },
+    )) {
+      for (const item of page.Items ?? [])
+        rows.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
+    }
   }
   return rows;
 }

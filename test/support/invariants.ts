@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Cluster, Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
 import { couponRows } from './helpers';
@@ -20,6 +20,9 @@ export interface InvariantReport {
     queued: number;
     pending: number;
     stockLeft: number;
+    /** The ledger's own count of rows, and what it has left. */
+    ledgerIssued: number;
+    ledgerRemaining: number;
     answers: number;
     queuedAnswers: number;
     soldOutAnswers: number;
@@ -30,7 +33,8 @@ export interface InvariantReport {
 /**
  * The promises of the system, checked on the final state of one coupon once the drains are done:
  * 1. DynamoDB rows = the issued set in Redis (pending empty); no user has two rows;
- * 2. issued + queued <= stock, and stock left = stock - issued;
+ * 2. issued + queued <= stock, and stock left = stock - issued; the ledger counts exactly the rows,
+ *    never more than the stock;
  * 3. FIFO: everyone admitted is issued, and a user admitted before another was requested is
  *    issued no later than them;
  * 4. every answer agrees with the end state: QUEUED and ALREADY_ISSUED users hold the coupon,
@@ -39,8 +43,9 @@ export interface InvariantReport {
 export async function checkInvariants(options: {
   redis: Redis | Cluster;
   db: DynamoDBDocumentClient;
-  /** @default the ISSUED_TABLE of the environment */
+  /** @default the ISSUED_TABLE and COUPONS_TABLE of the environment */
   issuedTable?: string;
+  couponsTable?: string;
   couponId: string;
   stock: number;
   answers: Answer[];
@@ -52,9 +57,18 @@ export async function checkInvariants(options: {
     redis.hgetall(k.issued),
     redis.zcard(k.queue),
     redis.zcard(k.pending),
-    redis.get(k.stock),
+    redis.hget(k.state, 'left'),
   ]);
   const rows = await couponRows(db, couponId, options.issuedTable);
+  const { Item: ledger } = await db.send(
+    new GetCommand({
+      TableName: options.couponsTable ?? (process.env.COUPONS_TABLE as string),
+      Key: { couponId },
+      ConsistentRead: true,
+    }),
+  );
+  const ledgerIssued = Number(ledger?.issued);
+  const ledgerRemaining = Number(ledger?.remaining);
   const issuedUsers = new Set(Object.keys(issuedHash));
   const rowUsers = new Set(rows.map((r) => r.userId));
   const issuedAt = new Map(rows.map((r) => [r.userId, Date.parse(r.issuedAt)]));
@@ -73,6 +87,14 @@ export async function checkInvariants(options: {
     violations.push(`issued ${issuedUsers.size} + queued ${queued} > stock ${stock}`);
   if (stockLeft !== stock - issuedUsers.size)
     violations.push(`stock left ${stockLeft} != ${stock} - ${issuedUsers.size}`);
+  if (rows.length > Number(ledger?.stock))
+    violations.push(`${rows.length} rows > the ledger's stock ${ledger?.stock}`);
+  if (ledgerIssued !== rows.length)
+    violations.push(`the ledger counts ${ledgerIssued} rows, there are ${rows.length}`);
+  if (ledgerRemaining !== Number(ledger?.stock) - rows.length)
+    violations.push(
+      `the ledger has ${ledgerRemaining} left, not stock ${ledger?.stock} - ${rows.length} rows`,
+    );
 
   // 4, and who was admitted
   const byUser = new Map<string, Answer[]>();
@@ -131,6 +153,8 @@ export async function checkInvariants(options: {
       queued,
       pending,
       stockLeft,
+      ledgerIssued,
+      ledgerRemaining,
       answers: answers.length,
       queuedAnswers: answers.filter((a) => a.status === 202).length,
       soldOutAnswers: answers.filter((a) => a.status === 410).length,

@@ -20,3 +20,12 @@ await ensureTables(process.env.DYNAMODB_ENDPOINT as string, {
   couponsTable: process.env.COUPONS_TABLE as string,
   issuedTable: process.env.ISSUED_TABLE as string,
 });
+// Every slot's sentinel, as the drain's first reconcile would leave them: without them an
+// unknown coupon answers 503 ("Redis may have lost it"), not 404.
+{
+  const { engine } = await import('./engine');
+  const { SLOTS } = await import('#adapters/redis/keys');
+  const setup = engine();
+  await setup.queue.createSentinels(Array.from({ length: SLOTS }, (_, slot) => slot));
+  await setup.close();
+}

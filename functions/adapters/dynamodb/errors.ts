@@ -1,21 +1,30 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { DependencyUnavailable } from '#domain/errors';
 
-const UNAVAILABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-]);
+type SdkError = Parameters<typeof isThrottlingError>[0];
 
-/** Throws DependencyUnavailable for outages, throttling and timeouts; anything else as it is. */
-export function rethrowDynamoDbError(error: unknown): never {
-  const e = error as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+/** DynamoDB refused the request (throttled): it was not applied. */
+export function isThrottled(error: unknown): boolean {
+  return isThrottlingError(error as SdkError);
+}
+
+/** An outage, throttling or timeout: worth another try later (the SDK's own classification). */
+export function isUnavailable(error: unknown): boolean {
+  const e = error as SdkError & { $metadata?: { httpStatusCode?: number } };
   const noResponse = e?.$metadata?.httpStatusCode === undefined;
-  if (UNAVAILABLE.has(e?.name ?? '') || e?.$fault === 'server' || noResponse) {
-    throw new DependencyUnavailable('DynamoDB', error);
+  return (
+    isThrottlingError(e) || isTransientError(e) || isServerError(e) || noResponse || e?.name === 'AbortError'
+  );
+}
+
+/**
+ * Throws DependencyUnavailable for outages, throttling and timeouts (anything the SDK's own
+ * classification calls throttling, transient or a server fault, or an error with no response);
+ * anything else as it is. A write may have been applied unless DynamoDB throttled it.
+ */
+export function rethrowDynamoDbError(error: unknown, writes: boolean): never {
+  if (isUnavailable(error)) {
+    throw new DependencyUnavailable('DynamoDB', writes && !isThrottled(error), error);
   }
   throw error;
 }

@@ -1,88 +1,210 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchWriteCommand, type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import type { CouponHolder, IssuedCoupon } from '#domain/model';
-import type { IssuedCouponStore, SaveOutcome } from '#domain/ports';
-import { rethrowDynamoDbError } from './errors';
-import { ISSUED_BY_COUPON_INDEX } from './schema';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CommitOutcome, HolderPage, IssuedCoupon } from '#domain/model';
+import type { IssuedCouponStore } from '#domain/ports';
+import { isUnavailable, rethrowDynamoDbError } from './errors';
+import { ISSUED_BY_COUPON_INDEX, ISSUED_SHARDS } from './schema';
+import { couponShard } from './shards';
 
-export interface BatchWriteSettings {
-  /** BatchWriteItem calls in flight at once. */
-  concurrency: number;
-  /** Tries per batch before its unprocessed items are given back as failed. */
+export interface CommitSettings {
+  /** Rows per transaction, besides the ledger item (TransactWriteItems takes 100 actions). */
+  rowsPerTransaction: number;
+  /** Tries per transaction against throttling, conflicts and outages, within the deadline. */
   maxAttempts: number;
   /** Backoff: full jitter over min(maxDelayMs, baseDelayMs * 2^attempt). */
   baseDelayMs: number;
   maxDelayMs: number;
 }
 
-const BATCH_LIMIT = 25; // BatchWriteItem's own limit
+const DEFAULT_SETTINGS: CommitSettings = {
+  rowsPerTransaction: 99,
+  maxAttempts: 8,
+  baseDelayMs: 25,
+  maxDelayMs: 1000,
+};
 
-const rowKey = (userId: unknown, couponId: unknown) => `${String(userId)}\u0000${String(couponId)}`;
+/** Cancellation reasons worth another try: the same transaction may go through later. */
+const RETRY_REASONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
+
+type Item = Record<string, unknown>;
+type ChunkEnd = 'done' | 'fenced' | 'full' | 'failed';
 
 /**
- * Issued coupons in DynamoDB, written with BatchWriteItem: 25 rows a call, several calls in
- * flight, UnprocessedItems retried with exponential backoff and full jitter. Each row's key is
- * (userId, couponId) and its content is fixed at claim time, so writing it twice is harmless.
+ * Issued coupons in DynamoDB, and the ledger that counts them (the coupon's item in the coupons
+ * table). Claims are written in transactions of up to 99 rows plus the ledger: each row is put
+ * only if absent, so a row once written is never rewritten (`used`, set by whoever redeems
+ * coupons, survives every retry); the count rises only while it stays within the stock and only
+ * for the generation the claims were made under. One transaction at a time per coupon: they all
+ * write the same ledger item.
  */
 export class DynamoIssuedCouponStore implements IssuedCouponStore {
+  private readonly settings: CommitSettings;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly settings: BatchWriteSettings = {
-      concurrency: 8,
-      maxAttempts: 8,
-      baseDelayMs: 25,
-      maxDelayMs: 1000,
-    },
-  ) {}
+    private readonly tables: { issuedTable: string; couponsTable: string },
+    settings: Partial<CommitSettings> = {},
+  ) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+  }
 
-  async saveAll(coupons: IssuedCoupon[]): Promise<SaveOutcome> {
-    const batches: IssuedCoupon[][] = [];
-    for (let i = 0; i < coupons.length; i += BATCH_LIMIT) batches.push(coupons.slice(i, i + BATCH_LIMIT));
-    const outcome: SaveOutcome = { saved: [], failed: [] };
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++] as IssuedCoupon[];
-        const failed = await this.writeBatch(batch, outcome);
-        const failedKeys = new Set(failed.map((c) => rowKey(c.userId, c.couponId)));
-        for (const coupon of batch) {
-          (failedKeys.has(rowKey(coupon.userId, coupon.couponId)) ? outcome.failed : outcome.saved).push(
-            coupon,
-          );
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, batches.length) }, worker));
+  async commit(
+    couponId: string,
+    generation: number,
+    rows: IssuedCoupon[],
+    deadline: number,
+  ): Promise<CommitOutcome> {
+    const outcome: CommitOutcome = { persisted: [], heldBefore: [], refused: [], fenced: [], failed: [] };
+    let end: ChunkEnd = 'done';
+    for (let i = 0; i < rows.length; i += this.settings.rowsPerTransaction) {
+      const chunk = rows.slice(i, i + this.settings.rowsPerTransaction);
+      if (end === 'done') end = await this.commitChunk(couponId, generation, chunk, deadline, outcome);
+      // What made one transaction stop holds for the rest of the claims.
+      else if (end === 'fenced') outcome.fenced.push(...chunk);
+      else if (end === 'full') outcome.refused.push(...chunk);
+      else outcome.failed.push(...chunk);
+    }
     return outcome;
   }
 
-  /** Returns the rows of `batch` that are still unwritten after every try. */
-  private async writeBatch(batch: IssuedCoupon[], outcome: SaveOutcome): Promise<IssuedCoupon[]> {
-    const byKey = new Map(batch.map((c) => [rowKey(c.userId, c.couponId), c]));
-    let requests: { PutRequest: { Item: Record<string, unknown> } }[] = batch.map((coupon) => ({
-      PutRequest: { Item: { ...coupon } },
-    }));
-    for (let attempt = 0; ; attempt++) {
+  private async commitChunk(
+    couponId: string,
+    generation: number,
+    chunk: IssuedCoupon[],
+    deadline: number,
+    outcome: CommitOutcome,
+  ): Promise<ChunkEnd> {
+    let todo = chunk;
+    let failures = 0;
+    while (todo.length > 0) {
+      const timeLeft = deadline - Date.now();
+      if (timeLeft <= 0 || failures >= this.settings.maxAttempts) {
+        outcome.failed.push(...todo);
+        return 'failed';
+      }
       try {
-        const result = await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.table]: requests } }),
-        );
-        const unprocessed = result.UnprocessedItems?.[this.table] ?? [];
-        if (unprocessed.length === 0) return [];
-        requests = unprocessed.map((request) => ({ PutRequest: { Item: { ...request.PutRequest?.Item } } }));
+        await this.db.send(this.transaction(couponId, generation, todo), {
+          abortSignal: AbortSignal.timeout(timeLeft),
+        });
+        outcome.persisted.push(...todo);
+        return 'done';
       } catch (error) {
-        // The SDK already retried throttling and network errors; the whole batch is unwritten.
-        outcome.error = error;
+        if (!(error instanceof TransactionCanceledException)) {
+          if (!isUnavailable(error)) throw error;
+          // Down, throttled, timed out (maybe after it committed: the next try then finds its rows).
+          outcome.error = error;
+          failures += 1;
+          await this.backoff(failures, deadline);
+          continue;
+        }
+        const reasons = error.CancellationReasons ?? [];
+        const written = await this.alreadyWritten(todo, reasons);
+        if (written.size > 0) {
+          for (const row of todo) {
+            const existing = written.get(row.userId);
+            if (existing === undefined) continue;
+            // The same claim written by an earlier try, or the user's coupon from an earlier claim.
+            if (existing.issuedAt === row.issuedAt) outcome.persisted.push(row);
+            else outcome.heldBefore.push({ userId: row.userId, issuedAt: existing.issuedAt });
+          }
+          todo = todo.filter((row) => !written.has(row.userId));
+          continue;
+        }
+        if (reasons[todo.length]?.Code === 'ConditionalCheckFailed') {
+          const ledger = await this.ledger(couponId);
+          if (!ledger || ledger.generation !== generation) {
+            outcome.fenced.push(...todo);
+            return 'fenced';
+          }
+          if (ledger.remaining < todo.length) {
+            const fit = Math.max(ledger.remaining, 0);
+            outcome.refused.push(...todo.slice(fit));
+            todo = todo.slice(0, fit);
+            if (fit === 0) return 'full';
+          }
+          continue;
+        }
+        if (reasons.some((reason) => RETRY_REASONS.has(reason.Code ?? ''))) {
+          outcome.error = error;
+          failures += 1;
+          await this.backoff(failures, deadline);
+          continue;
+        }
+        throw error;
       }
-      if (attempt + 1 >= this.settings.maxAttempts) {
-        return requests.flatMap(
-          (r) => byKey.get(rowKey(r.PutRequest.Item.userId, r.PutRequest.Item.couponId)) ?? [],
-        );
-      }
-      const ceiling = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** attempt);
-      await sleep(Math.random() * ceiling);
     }
+    return 'done';
+  }
+
+  private transaction(couponId: string, generation: number, rows: IssuedCoupon[]) {
+    return new TransactWriteCommand({
+      TransactItems: [
+        ...rows.map((row) => ({
+          Put: {
+            TableName: this.tables.issuedTable,
+            Item: { ...row, generation, couponShard: couponShard(couponId, row.userId) },
+            ConditionExpression: 'attribute_not_exists(userId)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+          },
+        })),
+        {
+          Update: {
+            TableName: this.tables.couponsTable,
+            Key: { couponId },
+            UpdateExpression: 'SET issued = issued + :n, remaining = remaining - :n',
+            ConditionExpression: 'generation = :generation AND remaining >= :n',
+            ExpressionAttributeValues: { ':n': rows.length, ':generation': generation },
+          },
+        },
+      ],
+    });
+  }
+
+  /** Rows of `todo` that exist already, with their issue time, from the cancellation reasons. */
+  private async alreadyWritten(
+    todo: IssuedCoupon[],
+    reasons: { Code?: string; Item?: Record<string, unknown> }[],
+  ): Promise<Map<string, { issuedAt: string }>> {
+    const written = new Map<string, { issuedAt: string }>();
+    for (const [i, row] of todo.entries()) {
+      const reason = reasons[i];
+      if (reason?.Code !== 'ConditionalCheckFailed') continue;
+      // DynamoDB returns the existing item with the reason; read it where an emulator does not.
+      const item = reason.Item
+        ? unmarshall(reason.Item as never)
+        : await this.holding(row.couponId, row.userId);
+      written.set(row.userId, { issuedAt: String(item?.issuedAt ?? '') });
+    }
+    return written;
+  }
+
+  private async ledger(couponId: string): Promise<{ generation: number; remaining: number } | undefined> {
+    try {
+      const { Item } = await this.db.send(
+        new GetCommand({
+          TableName: this.tables.couponsTable,
+          Key: { couponId },
+          ConsistentRead: true,
+          ProjectionExpression: 'generation, remaining',
+        }),
+      );
+      return Item ? { generation: Number(Item.generation), remaining: Number(Item.remaining) } : undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, false);
+    }
+  }
+
+  private async backoff(attempt: number, deadline: number): Promise<void> {
+    const ceiling = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** attempt);
+    await sleep(Math.min(Math.random() * ceiling, Math.max(deadline - Date.now(), 0)));
   }
 
   async listByUser(userId: string): Promise<IssuedCoupon[]> {
@@ -91,45 +213,71 @@ export class DynamoIssuedCouponStore implements IssuedCouponStore {
       for await (const page of paginateQuery(
         { client: this.db },
         {
-          TableName: this.table,
+          TableName: this.tables.issuedTable,
           KeyConditionExpression: 'userId = :userId',
           ExpressionAttributeValues: { ':userId': userId },
+          ConsistentRead: true,
         },
       )) {
-        for (const item of page.Items ?? []) {
-          items.push({
-            couponId: String(item.couponId),
-            userId: String(item.userId),
-            issuedAt: String(item.issuedAt),
-            used: item.used === true,
-          });
-        }
+        for (const item of page.Items ?? []) items.push(toIssued(item));
       }
     } catch (error) {
-      rethrowDynamoDbError(error);
+      rethrowDynamoDbError(error, false);
     }
     return items;
   }
 
-  async listByCoupon(couponId: string): Promise<CouponHolder[]> {
-    const holders: CouponHolder[] = [];
+  async holding(couponId: string, userId: string): Promise<IssuedCoupon | undefined> {
     try {
-      for await (const page of paginateQuery(
-        { client: this.db },
-        {
-          TableName: this.table,
-          IndexName: ISSUED_BY_COUPON_INDEX.name,
-          KeyConditionExpression: 'couponId = :couponId',
-          ExpressionAttributeValues: { ':couponId': couponId },
-        },
-      )) {
+      const { Item } = await this.db.send(
+        new GetCommand({
+          TableName: this.tables.issuedTable,
+          Key: { userId, couponId },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? toIssued(Item) : undefined;
+    } catch (error) {
+      rethrowDynamoDbError(error, false);
+    }
+  }
+
+  async holders(couponId: string, cursor: string | undefined, limit: number): Promise<HolderPage> {
+    let { shard, key } = cursor
+      ? (JSON.parse(cursor) as { shard: number; key?: Item })
+      : { shard: 0, key: undefined };
+    const holders: HolderPage['holders'] = [];
+    try {
+      while (shard < ISSUED_SHARDS && holders.length < limit) {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tables.issuedTable,
+            IndexName: ISSUED_BY_COUPON_INDEX.name,
+            KeyConditionExpression: '#shard = :shard',
+            ExpressionAttributeNames: { '#shard': ISSUED_BY_COUPON_INDEX.partitionKey },
+            ExpressionAttributeValues: { ':shard': `${couponId}#${shard}` },
+            ExclusiveStartKey: key,
+            Limit: limit - holders.length,
+          }),
+        );
         for (const item of page.Items ?? []) {
           holders.push({ userId: String(item.userId), issuedAt: String(item.issuedAt) });
         }
+        key = page.LastEvaluatedKey;
+        if (!key) shard += 1;
       }
     } catch (error) {
-      rethrowDynamoDbError(error);
+      rethrowDynamoDbError(error, false);
     }
-    return holders;
+    return { holders, cursor: shard < ISSUED_SHARDS ? JSON.stringify({ shard, key }) : undefined };
   }
+}
+
+function toIssued(item: Item): IssuedCoupon {
+  return {
+    couponId: String(item.couponId),
+    userId: String(item.userId),
+    issuedAt: String(item.issuedAt),
+    used: item.used === true,
+  };
 }

@@ -1,178 +1,192 @@
 import { ReplyError } from 'ioredis';
 import { type RedisClient, whenReady } from '#commons/clients/redis';
 import { DependencyUnavailable } from '#domain/errors';
-import type {
-  Admission,
-  Claim,
-  CouponHolder,
-  IssuedCoupon,
-  QueueSnapshot,
-  RequestStatus,
-} from '#domain/model';
-import type { CouponQueue } from '#domain/ports';
-import { couponKeys, OPEN_COUPONS_KEY } from './keys';
-import admitLua from './lua/admit.lua';
-import claimLua from './lua/claim.lua';
-import reclaimLua from './lua/reclaim.lua';
-import snapshotLua from './lua/snapshot.lua';
-import statusLua from './lua/status.lua';
+import type { CommitOutcome, CouponHolder, CouponRecord, IssuedCoupon } from '#domain/model';
+import type { CouponQueue, QueueRestore } from '#domain/ports';
+import { couponKeys, SLOTS, sentinelKey, slotOf } from './keys';
+import {
+  COUPON_SCRIPTS,
+  type Reply,
+  type ScriptArgs,
+  type ScriptName,
+  type ScriptResult,
+  UnexpectedReply,
+} from './scripts';
 
-type Reply = (string | number | null)[];
-type Script = (...args: (string | number)[]) => Promise<Reply>;
-interface Scripts {
-  couponAdmit: Script;
-  couponClaim: Script;
-  couponReclaim: Script;
-  couponStatus: Script;
-  couponSnapshot: Script;
-}
-
-const SCRIPTS: Record<keyof Scripts, { numberOfKeys: number; lua: string }> = {
-  couponAdmit: { numberOfKeys: 4, lua: admitLua },
-  couponClaim: { numberOfKeys: 4, lua: claimLua },
-  couponReclaim: { numberOfKeys: 2, lua: reclaimLua },
-  couponStatus: { numberOfKeys: 3, lua: statusLua },
-  couponSnapshot: { numberOfKeys: 4, lua: snapshotLua },
-};
-
-/** Replies that mean "this node cannot serve now" (loading, failover), not a bug in a script. */
+/** Replies that mean "this node cannot serve now" (loading, failover): the command did not run. */
 const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|READONLY|MASTERDOWN|TRYAGAIN|BUSY)\b/;
+/** Errors raised before a command was sent: nothing reached Redis. */
+const NOT_SENT =
+  /not ready within|Stream isn't writeable|None of startup nodes is available|Failed to refresh slots cache|Cluster isn't ready/i;
 
-const iso = (epochMs: string | number | null | undefined) => new Date(Number(epochMs)).toISOString();
+const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : 0);
 
 /**
- * The coupon queue on Redis. Scripts are sent by EVALSHA and re-sent in full on NOSCRIPT
- * (ioredis's defineCommand), so a restarted or failed-over Redis needs nothing from us.
- * Connection failures and timeouts surface as DependencyUnavailable; script errors as themselves.
+ * The coupon queue on Redis: every step one script, declared in scripts.ts, sent by EVALSHA and
+ * in full after NOSCRIPT (ioredis's `scripts` option), so a restarted or failed-over Redis needs
+ * nothing from us. Connection failures and timeouts surface as DependencyUnavailable, saying
+ * whether the command may have run; script errors and unknown replies as themselves.
  */
 export class RedisCouponQueue implements CouponQueue {
-  private readonly scripts: Scripts;
-
   constructor(
     private readonly client: RedisClient,
     private readonly timeoutMs: number,
-  ) {
-    for (const [name, definition] of Object.entries(SCRIPTS)) {
-      if (!(name in client)) client.defineCommand(name, definition);
-    }
-    this.scripts = client as unknown as Scripts;
+  ) {}
+
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.call(false, (redis) => redis.time());
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  async open(couponId: string, stock: number): Promise<void> {
-    const keys = couponKeys(couponId);
-    await this.call(async (redis) => {
-      await redis.set(keys.stock, stock, 'NX');
-      await redis.sadd(OPEN_COUPONS_KEY, couponId);
+  restore(couponId: string, s: QueueRestore) {
+    return this.run(
+      'couponRestore',
+      couponId,
+      true,
+      s.generation,
+      s.total,
+      s.stockLeft,
+      s.opensAt,
+      s.closesAt,
+      s.loadHolders,
+      s.finished ?? '',
+      s.finished ? 1 : 0, // a finished coupon restored keeps no holders: the issued table answers
+    );
+  }
+
+  loadHolders(couponId: string, generation: number, holders: CouponHolder[], next: string | undefined) {
+    const page = holders.map((h) => ({ userId: h.userId, issuedAtMs: Date.parse(h.issuedAt) }));
+    return this.run('couponHolders', couponId, true, generation, next === undefined, next ?? '', page);
+  }
+
+  async restoreCursor(couponId: string): Promise<string | undefined> {
+    const cursor = await this.call(false, (redis) => redis.hget(couponKeys(couponId).state, 'restoreCursor'));
+    return cursor || undefined;
+  }
+
+  admit(couponId: string, userId: string) {
+    return this.run('couponAdmit', couponId, true, userId);
+  }
+
+  status(couponId: string, userId: string) {
+    return this.run('couponStatus', couponId, false, userId);
+  }
+
+  snapshot(couponId: string) {
+    return this.run('couponSnapshot', couponId, false);
+  }
+
+  async sync(couponId: string, record: Pick<CouponRecord, 'stock' | 'opensAt' | 'closesAt' | 'ledger'>) {
+    const changed = await this.run(
+      'couponSync',
+      couponId,
+      true,
+      record.ledger.generation,
+      record.stock,
+      ms(record.opensAt),
+      ms(record.closesAt),
+    );
+    return changed === true;
+  }
+
+  async claim(couponId: string, max: number) {
+    const claim = await this.run('couponClaim', couponId, true, max);
+    return typeof claim === 'string' ? claim : { couponId, ...claim };
+  }
+
+  async reclaim(couponId: string, timeoutMs: number, max: number) {
+    const reply = await this.run('couponReclaim', couponId, true, timeoutMs, max);
+    if (reply === 'MISSING') return reply;
+    const rows = reply.claims.map((c): IssuedCoupon => ({ couponId, ...c, used: false }));
+    return { generation: reply.generation, rows };
+  }
+
+  async settle(
+    couponId: string,
+    generation: number,
+    outcome: Pick<CommitOutcome, 'persisted' | 'heldBefore' | 'refused'>,
+  ): Promise<void> {
+    const { persisted, heldBefore, refused } = outcome;
+    if (persisted.length + heldBefore.length + refused.length === 0) return;
+    await this.run(
+      'couponSettle',
+      couponId,
+      true,
+      generation,
+      persisted.map((row) => row.userId),
+      heldBefore.map((h) => ({ userId: h.userId, issuedAtMs: Date.parse(h.issuedAt) })),
+      refused.map((row) => row.userId),
+    );
+  }
+
+  finish(couponId: string, graceMs: number) {
+    return this.run('couponFinish', couponId, true, graceMs);
+  }
+
+  slotOf(couponId: string): number {
+    return slotOf(couponId);
+  }
+
+  async missingSentinels(): Promise<number[]> {
+    const missing: number[] = [];
+    await this.call(false, async (redis) => {
+      for (let from = 0; from < SLOTS; from += 2048) {
+        const slots = Array.from({ length: Math.min(2048, SLOTS - from) }, (_, i) => from + i);
+        const found = await Promise.all(slots.map((slot) => redis.exists(sentinelKey(slot))));
+        slots.forEach((slot, i) => found[i] === 0 && missing.push(slot));
+      }
+    });
+    return missing;
+  }
+
+  async createSentinels(slots: number[]): Promise<void> {
+    await this.call(true, async (redis) => {
+      for (let from = 0; from < slots.length; from += 2048) {
+        await Promise.all(slots.slice(from, from + 2048).map((slot) => redis.set(sentinelKey(slot), '1')));
+      }
     });
   }
 
-  async restore(couponId: string, stock: number, holders: CouponHolder[]): Promise<void> {
-    const { issued } = couponKeys(couponId);
-    // The holders first, in chunks; the stock last: until it is set, the coupon answers 404.
-    for (let i = 0; i < holders.length; i += 1000) {
-      const fields = holders.slice(i, i + 1000).flatMap((h) => [h.userId, String(Date.parse(h.issuedAt))]);
-      await this.call((redis) => redis.hset(issued, ...fields));
-    }
-    await this.open(couponId, stock);
-  }
-
-  async admit(couponId: string, userId: string): Promise<Admission | undefined> {
-    const k = couponKeys(couponId);
-    const [code, position] = await this.call(() =>
-      this.scripts.couponAdmit(k.stock, k.queue, k.issued, k.seq, userId),
-    );
-    switch (code) {
-      case 0:
-        return undefined;
-      case 1:
-        return { status: 'QUEUED', position: Number(position) };
-      case 2:
-        return { status: 'ALREADY_ISSUED' };
-      default:
-        return { status: 'SOLD_OUT' };
-    }
-  }
-
-  async status(couponId: string, userId: string): Promise<RequestStatus | undefined> {
-    const k = couponKeys(couponId);
-    const [code, value] = await this.call(() =>
-      this.scripts.couponStatus(k.stock, k.queue, k.issued, userId),
-    );
-    switch (code) {
-      case 0:
-        return undefined;
-      case 1:
-        return { status: 'QUEUED', position: Number(value) };
-      case 2:
-        return { status: 'ISSUED', issuedAt: iso(value) };
-      case 3:
-        return { status: 'SOLD_OUT' };
-      default:
-        return { status: 'NOT_REQUESTED' };
-    }
-  }
-
-  async snapshot(couponId: string): Promise<QueueSnapshot | undefined> {
-    const k = couponKeys(couponId);
-    const reply = await this.call(() => this.scripts.couponSnapshot(k.stock, k.queue, k.issued, k.pending));
-    if (reply.length === 0) return undefined;
-    const [stockLeft, queued, issued, pending, oldestQueuedMicros, oldestPendingMs] = reply.map(Number);
-    return {
-      stockLeft: stockLeft ?? 0,
-      queued: queued ?? 0,
-      issued: issued ?? 0,
-      pending: pending ?? 0,
-      oldestQueuedAt: oldestQueuedMicros ? Math.floor(oldestQueuedMicros / 1000) : undefined,
-      oldestPendingAt: oldestPendingMs || undefined,
+  /** Runs a declared script on one coupon's keys and decodes its reply. */
+  private async run<N extends ScriptName>(
+    name: N,
+    couponId: string,
+    writes: boolean,
+    ...args: ScriptArgs<N>
+  ): Promise<ScriptResult<N>> {
+    const script = COUPON_SCRIPTS[name];
+    const keys = script.keys(couponKeys(couponId));
+    const argv = (script.args as (...a: unknown[]) => (string | number)[])(...args);
+    const reply = await this.call(writes, (redis) => {
+      const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<Reply>>)[
+        name
+      ];
+      if (!command) throw new Error(`Script ${name} is not defined on this client (see ioredisScripts()).`);
+      return command.call(redis, ...keys, ...argv);
+    });
+    const fail = (): never => {
+      throw new UnexpectedReply(name, reply);
     };
+    if (!Array.isArray(reply)) fail();
+    return (script.decode as (r: Reply, f: () => never) => ScriptResult<N>)(reply, fail);
   }
 
-  openCoupons(): Promise<string[]> {
-    return this.call((redis) => redis.smembers(OPEN_COUPONS_KEY));
-  }
-
-  async retire(couponId: string): Promise<void> {
-    await this.call((redis) => redis.srem(OPEN_COUPONS_KEY, couponId));
-  }
-
-  async claim(couponId: string, max: number): Promise<Claim> {
-    const k = couponKeys(couponId);
-    const reply = await this.call(() => this.scripts.couponClaim(k.stock, k.queue, k.issued, k.pending, max));
-    const [issuedAt, stockLeft, queuedLeft, skipped, soldOut, ...userIds] = reply;
-    return {
-      couponId,
-      issuedAt: iso(issuedAt),
-      userIds: userIds.map(String),
-      stockLeft: Number(stockLeft),
-      queuedLeft: Number(queuedLeft),
-      skipped: Number(skipped),
-      soldOut: Number(soldOut),
-    };
-  }
-
-  async reclaim(couponId: string, timeoutMs: number, max: number): Promise<IssuedCoupon[]> {
-    const k = couponKeys(couponId);
-    const reply = await this.call(() => this.scripts.couponReclaim(k.pending, k.issued, timeoutMs, max));
-    const rows: IssuedCoupon[] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      rows.push({ couponId, userId: String(reply[i]), issuedAt: iso(reply[i + 1]), used: false });
-    }
-    return rows;
-  }
-
-  async acknowledge(couponId: string, userIds: string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await this.call((redis) => redis.zrem(couponKeys(couponId).pending, ...userIds));
-  }
-
-  /** Waits (bounded) for a connection, runs `fn`, and turns connection trouble into a domain error. */
-  private async call<T>(fn: (redis: RedisClient) => Promise<T>): Promise<T> {
+  /**
+   * Waits (bounded) for a connection, runs `fn`, and turns connection trouble into a domain error
+   * that says whether the command may have run: only a write that reached Redis may have.
+   */
+  private async call<T>(writes: boolean, fn: (redis: RedisClient) => Promise<T>): Promise<T> {
     try {
       await whenReady(this.client, this.timeoutMs);
       return await fn(this.client);
     } catch (error) {
-      if (error instanceof ReplyError && !TRANSIENT_REPLY.test(String((error as Error).message))) throw error;
-      throw new DependencyUnavailable('Redis', error);
+      const message = String((error as Error)?.message);
+      if (error instanceof ReplyError) {
+        if (!TRANSIENT_REPLY.test(message)) throw error;
+        throw new DependencyUnavailable('Redis', false, error);
+      }
+      if (error instanceof UnexpectedReply) throw error;
+      throw new DependencyUnavailable('Redis', writes && !NOT_SENT.test(message), error);
     }
   }
 }

@@ -3,22 +3,33 @@ import type { RedisConfig } from '../config';
 
 export type RedisClient = Redis | Cluster;
 
+export type ScriptDefinitions = Record<string, { lua: string; numberOfKeys: number }>;
+
 /**
  * A client tuned for Lambda: it connects as soon as it is made (during a function's init phase,
  * so the first request does not pay for the TLS handshake); short connect and command timeouts
- * and no offline queue, so that a Redis outage turns into a fast error instead of a hang; one
- * retry per command; reconnection in the background with capped backoff. ElastiCache in cluster
- * mode (and Serverless) gets a Cluster client; rediss:// turns TLS on.
+ * and no offline queue, so that a Redis outage turns into a fast error instead of a hang;
+ * reconnection in the background with capped backoff. A command whose caller was answered is
+ * never sent again (no resend of unfulfilled commands after a reconnect), and a connection that
+ * stops answering is dropped and replaced (socketTimeout), so a half-dead TCP connection cannot
+ * keep a container failing. ElastiCache in cluster mode (and Serverless) gets a Cluster client;
+ * rediss:// turns TLS on. `scripts` are defined on the client (EVALSHA, EVAL after NOSCRIPT).
  */
-export function createRedisClient(config: RedisConfig): RedisClient {
+export function createRedisClient(config: RedisConfig, scripts: ScriptDefinitions = {}): RedisClient {
   const [first, ...rest] = config.urls.map((url) => new URL(url));
   if (!first) throw new Error('REDIS_URL holds no URL');
   const tls = first.protocol === 'rediss:' ? {} : undefined;
   const options: RedisOptions = {
     connectTimeout: config.timeoutMs,
     commandTimeout: config.timeoutMs,
+    // A reply not received this long after a command went out: the socket is taken as dead,
+    // destroyed, and a new one made.
+    socketTimeout: Math.max(2 * config.timeoutMs, 1000),
+    keepAlive: 1000,
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    scripts,
     keyPrefix: config.keyPrefix || undefined,
     username: decodeURIComponent(first.username) || undefined,
     password: decodeURIComponent(first.password) || undefined,
@@ -35,11 +46,12 @@ export function createRedisClient(config: RedisConfig): RedisClient {
 }
 
 function createCluster(urls: URL[], options: RedisOptions): Cluster {
-  const { keyPrefix, tls, ...redisOptions } = options;
+  const { keyPrefix, tls, scripts, ...redisOptions } = options;
   return new Cluster(
     urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
     {
       keyPrefix,
+      scripts,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
       slotsRefreshTimeout: options.connectTimeout,

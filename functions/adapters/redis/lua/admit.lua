@@ -1,36 +1,50 @@
 -- Admits one user into a coupon's first-come-first-served queue, in one atomic step.
--- KEYS[1] stock   string: stock not yet issued (absent: unknown coupon)
--- KEYS[2] queue   sorted set: userId -> admission time in microseconds, strictly increasing
--- KEYS[3] issued  hash: userId -> issue time in milliseconds
--- KEYS[4] seq     string: the last admission score handed out
+-- KEYS[1] state, KEYS[2] queue (userId -> admission time in µs), KEYS[3] issued (userId -> ms),
+-- KEYS[4] sentinel
 -- ARGV[1] userId
--- Returns {code, position}: code 0 unknown coupon, 1 queued (1-based position), 2 already issued, 3 sold out.
--- A user already queued keeps the place they had; a sold-out request writes nothing, so late
--- requests leave no trace and the queue never holds more users than the stock left.
-local stock = redis.call('GET', KEYS[1])
-if not stock then
-  return {0, 0}
+-- Returns {'QUEUED', position} (1-based; a repeat keeps its place), {'ALREADY_ISSUED'},
+-- {'SOLD_OUT'}, {'NOT_OPEN', opensAt, now}, {'CLOSED'}, {'FINISHED', 'SOLD_OUT'|'CLOSED'} when
+-- Redis no longer knows the holders of a finished coupon, {'RESTORING'}, {'UNKNOWN'} or {'LOST'}.
+-- Only QUEUED for a new user writes anything: late requests leave no trace.
+local now = nowMs()
+local c = readCoupon(KEYS[1], KEYS[2], now)
+if not c then
+  return {missing(KEYS[4])}
+end
+if c.restoring then
+  return {'RESTORING'}
 end
 local user = ARGV[1]
 if redis.call('HEXISTS', KEYS[3], user) == 1 then
-  return {2, 0}
+  return {'ALREADY_ISSUED'}
 end
+-- Users already queued keep their place whatever happened since: closing never drops them.
 local rank = redis.call('ZRANK', KEYS[2], user)
 if rank then
-  return {1, rank + 1}
+  return {'QUEUED', rank + 1}
 end
-local queued = redis.call('ZCARD', KEYS[2])
-if queued >= tonumber(stock) then
-  return {3, 0}
+if c.phase == 'FINISHED' then
+  if c.holdersKnown then
+    return {c.finished}
+  end
+  return {'FINISHED', c.finished}
 end
--- Redis's clock, never a caller's, decides the order; the sequence breaks ties within a microsecond.
-local now = redis.call('TIME')
-local score = tonumber(now[1]) * 1000000 + tonumber(now[2])
-local last = tonumber(redis.call('GET', KEYS[4]) or '0')
+if c.phase == 'CLOSED' then
+  return {'CLOSED'}
+end
+if c.phase == 'SCHEDULED' then
+  return {'NOT_OPEN', int(c.opensAt), int(now)}
+end
+if c.phase == 'SOLD_OUT' then
+  return {'SOLD_OUT'}
+end
+-- Redis's clock, never a caller's, decides the order; the sequence breaks ties within a µs.
+local t = redis.call('TIME')
+local score = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if score <= last then
   score = last + 1
 end
-score = string.format('%.0f', score)
-redis.call('SET', KEYS[4], score)
-redis.call('ZADD', KEYS[2], 'NX', score, user)
-return {1, queued + 1}
+redis.call('HSET', KEYS[1], 'seq', int(score))
+redis.call('ZADD', KEYS[2], 'NX', int(score), user)
+return {'QUEUED', c.queued + 1}

@@ -1,23 +1,40 @@
--- Reads where one user stands for one coupon, in one atomic step.
--- KEYS[1] stock, KEYS[2] queue, KEYS[3] issued (as in admit.lua)
+-- Where one user stands for one coupon, with the coupon's phase and window, in one atomic step.
+-- KEYS[1] state, KEYS[2] queue, KEYS[3] issued, KEYS[4] sentinel
 -- ARGV[1] userId
--- Returns {code, value}: 0 unknown coupon; 1 queued, value = 1-based position;
--- 2 issued, value = issue time (ms); 3 sold out (neither queued nor issued, nothing available);
--- 4 not requested (and still available).
-local stock = redis.call('GET', KEYS[1])
-if not stock then
-  return {0, 0}
+-- Returns {'UNKNOWN'}, {'LOST'}, {'RESTORING'}, or {status, value, phase, opensAt, closesAt, now}
+-- with status QUEUED (value: 1-based position), ISSUED (value: issue time, ms), NOT_REQUESTED,
+-- SOLD_OUT, CLOSED, NOT_OPEN, or FINISHED (value: SOLD_OUT or CLOSED) when Redis no longer knows
+-- the holders of a finished coupon.
+local now = nowMs()
+local c = readCoupon(KEYS[1], KEYS[2], now)
+if not c then
+  return {missing(KEYS[4])}
+end
+if c.restoring then
+  return {'RESTORING'}
 end
 local user = ARGV[1]
+local function answer(status, value)
+  return {status, value, c.phase, int(c.opensAt), int(c.closesAt), int(now)}
+end
 local issuedAt = redis.call('HGET', KEYS[3], user)
 if issuedAt then
-  return {2, issuedAt}
+  return answer('ISSUED', issuedAt)
 end
 local rank = redis.call('ZRANK', KEYS[2], user)
 if rank then
-  return {1, rank + 1}
+  return answer('QUEUED', rank + 1)
 end
-if tonumber(stock) - redis.call('ZCARD', KEYS[2]) <= 0 then
-  return {3, 0}
+if c.phase == 'FINISHED' then
+  if c.holdersKnown then
+    return answer(c.finished, '')
+  end
+  return answer('FINISHED', c.finished)
 end
-return {4, 0}
+if c.phase == 'CLOSED' or c.phase == 'SOLD_OUT' then
+  return answer(c.phase, '')
+end
+if c.phase == 'SCHEDULED' then
+  return answer('NOT_OPEN', '')
+end
+return answer('NOT_REQUESTED', '')
