@@ -1,13 +1,22 @@
 // What the local runtime prints as it works: a line per drain tick that did something, and, at
 // debug level (POWERTOOLS_LOG_LEVEL=DEBUG), a log line per request.
 
-import type { TickReport } from '#domain/drain';
+import type { CouponTick, TickReport } from '#domain/drain';
 import type { LocalApiHooks, RouteAnswer } from './api';
 
-/** The figures of a drain line: one coupon's share of a tick, or a whole tick. */
+/** The figures of a drain line: one coupon's part of a tick. */
 export type DrainFigures = Pick<
-  TickReport,
-  'claimed' | 'persisted' | 'recovered' | 'failed' | 'queued' | 'pending' | 'oldestQueuedAgeMs'
+  CouponTick,
+  | 'claimed'
+  | 'persisted'
+  | 'recovered'
+  | 'failed'
+  | 'fenced'
+  | 'refused'
+  | 'restored'
+  | 'queued'
+  | 'pending'
+  | 'oldestQueuedAgeMs'
 >;
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -15,7 +24,7 @@ const perSecond = (n: number, seconds: number) => `${count(Math.round(n / Math.m
 
 /**
  * `drain bf-2026: issued 1,200 (240/s), persisted 1,200 (240/s); waiting 300, pending 0, lag 1.2 s`,
- * rates over `seconds`, the time since the previous line.
+ * rates over `seconds`, the time since the previous tick's lines.
  */
 export function drainLine(label: string, figures: DrainFigures, seconds: number): string {
   return (
@@ -23,25 +32,32 @@ export function drainLine(label: string, figures: DrainFigures, seconds: number)
     `persisted ${count(figures.persisted)} (${perSecond(figures.persisted, seconds)})` +
     (figures.recovered ? `, ${count(figures.recovered)} of them recovered` : '') +
     (figures.failed ? `, ${count(figures.failed)} failed and kept pending` : '') +
+    (figures.fenced ? `, ${count(figures.fenced)} fenced off by a restore` : '') +
+    (figures.refused ? `, ${count(figures.refused)} refused by the ledger (no stock)` : '') +
+    (figures.restored ? ', restored from the ledger' : '') +
     `; waiting ${count(figures.queued)}, pending ${count(figures.pending)}, ` +
     `lag ${(figures.oldestQueuedAgeMs / 1000).toFixed(1)} s`
   );
 }
 
-/** The lines of one tick. The report sums its coupons, so the tick gets one line that counts them. */
+const busy = (f: DrainFigures) => f.claimed + f.persisted + f.failed + f.fenced + f.refused + f.restored > 0;
+
+/** The lines of one tick: one per coupon that issued, persisted, failed or was restored. */
 export function drainLines(tick: TickReport, seconds: number): string[] {
-  const label = `(${tick.coupons} coupon${tick.coupons === 1 ? '' : 's'})`;
-  return [drainLine(label, tick, seconds)];
+  return tick.perCoupon
+    .filter(busy)
+    .map((coupon) =>
+      drainLine(coupon.state ? `${coupon.couponId} (${coupon.state})` : coupon.couponId, coupon, seconds),
+    );
 }
 
-/** Prints the lines of every tick that issued, persisted or failed something, with rates since the last tick. */
+/** Prints the lines of every tick, with rates since the previous tick. */
 export function drainReporter(print: (line: string) => void = console.log, clock = () => performance.now()) {
   let last = clock();
   return (tick: TickReport): void => {
     const now = clock();
     const seconds = (now - last) / 1000;
     last = now;
-    if (tick.claimed + tick.persisted + tick.failed === 0) return;
     for (const line of drainLines(tick, seconds)) print(line);
   };
 }

@@ -84,7 +84,8 @@ it('follows a burst sent from outside: counters, answers by kind and the charts'
   await expect.poll(text('#c-available')).toBe('0');
   await expect.poll(text('#c-pending')).toBe('0');
   await expect.poll(text('#c-persisted')).toBe('100');
-  await expect.poll(text('#sale-state')).toBe('SOLD_OUT');
+  // Sold out and everything persisted.
+  await expect.poll(text('#sale-state')).toBe('FINISHED');
   await expect.poll(text('#answers tr[data-kind="QUEUED"] td.num')).toBe('100');
   await expect.poll(text('#answers tr[data-kind="SOLD_OUT"] td.num')).toBe('51');
   // The charts drew the burst: each series has a line, and the answers chart has both kinds.

@@ -36,7 +36,9 @@ it('keeps coupons, queues and holders across a restart with --data-dir, and says
   await expect
     .poll(first.output)
     .toMatch(
-      /drain \(1 coupon\): issued 2 \([\d,]+\/s\), persisted 2 \([\d,]+\/s\); waiting 0, pending 0, lag \d+\.\d s/,
+      new RegExp(
+        `drain ${couponId} \\(\\w+\\): issued 2 \\([\\d,]+/s\\), persisted 2 \\([\\d,]+/s\\); waiting 0, pending 0, lag \\d+\\.\\d s`,
+      ),
     );
   expect(first.output()).toMatch(
     new RegExp(

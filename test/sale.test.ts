@@ -68,6 +68,7 @@ describe('a rehearsal on the local runtime', () => {
     expect(result.winners).toBe(150);
     expect(result.atEnd).toMatchObject({ issued: 150, queued: 0, pending: 0 });
     expect(result.seconds.persisted).toBeGreaterThan(0);
+    expect(result.seconds.soldOut).toBeGreaterThan(0);
     expect(result.seconds.soldOut).toBeLessThanOrEqual(result.seconds.sending);
     expect(progress).toContain('sending');
     // What DynamoDB holds, read without the API: exactly the 150 winners.

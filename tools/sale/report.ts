@@ -103,7 +103,7 @@ export function summary(r: SaleResult, outFile?: string): string {
   lines.push(
     table([
       ['every request answered', `${r.seconds.sending.toFixed(2)} s`, `${count(r.requestRate)} requests/s`],
-      ['sold out (the last QUEUED answer)', seconds(r.seconds.soldOut, 'not sold out'), ''],
+      ['sold out (the last admission)', seconds(r.seconds.soldOut, 'not sold out'), ''],
       ['every winner persisted', seconds(r.seconds.persisted, 'not in the time allowed'), ''],
     ]),
     '',

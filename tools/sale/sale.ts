@@ -80,7 +80,7 @@ export interface SaleResult {
   seconds: {
     /** From the first request sent to the last answer. */
     sending: number;
-    /** When the last QUEUED answer came, if the stock ran out. */
+    /** When the last admission was answered (a user's first QUEUED), if the stock ran out. */
     soldOut?: number;
     /** When the queue was empty and nothing pending, if it happened in time. */
     persisted?: number;
@@ -328,11 +328,20 @@ async function sale(
         latencies[answeredRequests++] = (answers.receivedAt[i] as number) - (answers.sentAt[i] as number);
     }
     const sorted = latencies.subarray(0, answeredRequests).sort();
+    // The stock ran out with the last admission: the latest first QUEUED answer of a user (a
+    // repeat of a queued user is QUEUED again, later, and takes nothing).
     const queuedKind = kindIndex.get('QUEUED');
+    const admittedAt = new Float64Array(users.length).fill(Number.NaN);
+    for (let i = 0; i < total; i++) {
+      const user = order[i] as number;
+      if (
+        answers.kind[i] === queuedKind &&
+        !((answers.receivedAt[i] as number) >= (admittedAt[user] as number))
+      )
+        admittedAt[user] = answers.receivedAt[i] as number;
+    }
     let lastQueued = Number.NaN;
-    for (let i = 0; i < total; i++)
-      if (answers.kind[i] === queuedKind && !((answers.receivedAt[i] as number) <= lastQueued))
-        lastQueued = answers.receivedAt[i] as number;
+    for (const at of admittedAt) if (!Number.isNaN(at) && !(at <= lastQueued)) lastQueued = at;
     const soldOut = atEnd !== undefined && atEnd.issued >= atEnd.stock && !Number.isNaN(lastQueued);
     const round = (ms: number) => Number(ms.toFixed(2));
     return {

@@ -45,12 +45,13 @@ const MAX_EXAMPLES = 5;
 const EXPECTED_KINDS = new Set(['QUEUED', 'ALREADY_ISSUED', 'SOLD_OUT', 'NOT_OPEN', 'CLOSED']);
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** A check; `failDetail`, when given, says it all, else the detail counts the problems and shows a few. */
 function check(name: string, problems: string[], passDetail: string, failDetail?: string): Check {
   return {
     name,
     passed: problems.length === 0,
     detail: problems.length === 0 ? passDetail : (failDetail ?? `${count(problems.length)} found`),
-    examples: problems.slice(0, MAX_EXAMPLES),
+    examples: failDetail === undefined ? problems.slice(0, MAX_EXAMPLES) : [],
   };
 }
 
