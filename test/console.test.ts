@@ -41,12 +41,14 @@ afterAll(async () => {
 });
 
 const text = (selector: string) => () => page.locator(selector).textContent();
+/** Waits on the page's polling and on the drain: generous, as the machine may be busy. */
+const until = { timeout: 20_000 };
 
 it('loads, and a coupon created in the page appears in the list and is watched', async () => {
   await page.goto(`${runtime.url}/`);
   await page.getByRole('heading', { name: /FCFS coupons/ }).waitFor();
-  await expect.poll(text('#connection')).toMatch(/^Live/);
-  await expect.poll(text('#target')).toBe('Watching this local runtime');
+  await expect.poll(text('#connection'), until).toMatch(/^Live/);
+  await expect.poll(text('#target'), until).toBe('Watching this local runtime');
 
   await page.getByLabel('Coupon id', { exact: true }).fill(couponId);
   await page.getByLabel('Name', { exact: true }).fill('Console test');
@@ -54,11 +56,11 @@ it('loads, and a coupon created in the page appears in the list and is watched',
   await page.getByRole('button', { name: 'Create' }).click();
 
   await page.getByRole('button', { name: couponId, exact: true }).waitFor();
-  await expect.poll(text('#create-result')).toBe(`Created ${couponId}.`);
-  await expect.poll(text('#sale-id')).toBe(couponId);
-  await expect.poll(text('#c-stock')).toBe('100');
-  await expect.poll(text('#c-available')).toBe('100');
-  await expect.poll(text('#sale-state')).toBe('OPEN');
+  await expect.poll(text('#create-result'), until).toBe(`Created ${couponId}.`);
+  await expect.poll(text('#sale-id'), until).toBe(couponId);
+  await expect.poll(text('#c-stock'), until).toBe('100');
+  await expect.poll(text('#c-available'), until).toBe('100');
+  await expect.poll(text('#sale-state'), until).toBe('OPEN');
 });
 
 it('shows a user pressed in the page as QUEUED, then ISSUED', async () => {
@@ -66,7 +68,7 @@ it('shows a user pressed in the page as QUEUED, then ISSUED', async () => {
   await page.getByRole('button', { name: 'Get coupon' }).click();
   const entry = page.locator('#user-log li[data-user-id="alice"]');
   await expect
-    .poll(() => entry.textContent())
+    .poll(() => entry.textContent(), until)
     .toMatch(new RegExp(`^alice on ${couponId}: QUEUED \\(position 1\\) → ISSUED at `));
 });
 
@@ -79,17 +81,17 @@ it('follows a burst sent from outside: counters, answers by kind and the charts'
   );
   expect(answers.filter((a) => a.status === 202)).toHaveLength(99);
 
-  await expect.poll(text('#c-issued')).toBe('100');
-  await expect.poll(text('#c-queued')).toBe('0');
-  await expect.poll(text('#c-available')).toBe('0');
-  await expect.poll(text('#c-pending')).toBe('0');
-  await expect.poll(text('#c-persisted')).toBe('100');
+  await expect.poll(text('#c-issued'), until).toBe('100');
+  await expect.poll(text('#c-queued'), until).toBe('0');
+  await expect.poll(text('#c-available'), until).toBe('0');
+  await expect.poll(text('#c-pending'), until).toBe('0');
+  await expect.poll(text('#c-persisted'), until).toBe('100');
   // Sold out and everything persisted.
-  await expect.poll(text('#sale-state')).toBe('FINISHED');
-  await expect.poll(text('#answers tr[data-kind="QUEUED"] td.num')).toBe('100');
-  await expect.poll(text('#answers tr[data-kind="SOLD_OUT"] td.num')).toBe('51');
+  await expect.poll(text('#sale-state'), until).toBe('FINISHED');
+  await expect.poll(text('#answers tr[data-kind="QUEUED"] td.num'), until).toBe('100');
+  await expect.poll(text('#answers tr[data-kind="SOLD_OUT"] td.num'), until).toBe('51');
   // The charts drew the burst: each series has a line, and the answers chart has both kinds.
-  await expect.poll(() => page.locator('#chart-flow polyline').count()).toBe(3);
-  await expect.poll(text('#legend-answers')).toMatch(/QUEUED.*SOLD_OUT/);
+  await expect.poll(() => page.locator('#chart-flow polyline').count(), until).toBe(3);
+  await expect.poll(text('#legend-answers'), until).toMatch(/QUEUED.*SOLD_OUT/);
   expect(pageErrors).toEqual([]);
 });

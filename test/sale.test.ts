@@ -141,6 +141,8 @@ describe('the command line', () => {
         '10',
         '--repeats',
         '0',
+        '--settle',
+        '30',
         '--out',
         out,
       );
