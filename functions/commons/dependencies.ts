@@ -4,6 +4,7 @@ import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store'
 import { RedisCouponQueue } from '#adapters/redis/coupon-queue';
 import { createDynamoDbClient } from './clients/dynamodb';
 import { createRedisClient, type RedisClient } from './clients/redis';
+import { iamAuthFromEnv } from './clients/redis-auth';
 import { drainConfig, redisConfig, tablesConfig } from './config';
 
 // The adapters, each made once per container from the environment and shared by every handler
@@ -17,7 +18,7 @@ let store: DynamoIssuedCouponStore | undefined;
 let catalog: DynamoCouponCatalog | undefined;
 
 export function redisClient(): RedisClient {
-  redis ??= createRedisClient(redisConfig());
+  redis ??= createRedisClient(redisConfig(), iamAuthFromEnv());
   return redis;
 }
 

@@ -3,6 +3,12 @@ import type { RedisConfig } from '../config';
 
 export type RedisClient = Redis | Cluster;
 
+/** Credentials that change while a client lives (IAM tokens, clients/redis-auth.ts). */
+export interface RedisAuth {
+  /** Gives the client its credentials, then connects it; keeps them fresh. */
+  attach(client: RedisClient): void;
+}
+
 /**
  * A client tuned for Lambda: it connects as soon as it is made (during a function's init phase,
  * so the first request does not pay for the TLS handshake); short connect and command timeouts
@@ -10,7 +16,7 @@ export type RedisClient = Redis | Cluster;
  * retry per command; reconnection in the background with capped backoff. ElastiCache in cluster
  * mode (and Serverless) gets a Cluster client; rediss:// turns TLS on.
  */
-export function createRedisClient(config: RedisConfig): RedisClient {
+export function createRedisClient(config: RedisConfig, auth?: RedisAuth): RedisClient {
   const [first, ...rest] = config.urls.map((url) => new URL(url));
   if (!first) throw new Error('REDIS_URL holds no URL');
   const tls = first.protocol === 'rediss:' ? {} : undefined;
@@ -24,6 +30,8 @@ export function createRedisClient(config: RedisConfig): RedisClient {
     password: decodeURIComponent(first.password) || undefined,
     tls,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    // With an auth, the client connects once it holds its credentials (auth.attach).
+    lazyConnect: auth !== undefined,
   };
   const client: RedisClient = config.cluster
     ? createCluster([first, ...rest], options)
@@ -31,15 +39,17 @@ export function createRedisClient(config: RedisConfig): RedisClient {
   // Connection errors reach callers through the commands they fail (as DependencyUnavailable);
   // without a listener ioredis would also print each reconnection attempt's error.
   client.on('error', () => {});
+  auth?.attach(client);
   return client;
 }
 
 function createCluster(urls: URL[], options: RedisOptions): Cluster {
-  const { keyPrefix, tls, ...redisOptions } = options;
+  const { keyPrefix, tls, lazyConnect, ...redisOptions } = options;
   return new Cluster(
     urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
     {
       keyPrefix,
+      lazyConnect,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
       slotsRefreshTimeout: options.connectTimeout,
