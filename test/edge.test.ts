@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeClients } from '#commons/dependencies';
-import { ORIGIN_VERIFY_HEADER } from '#commons/http';
+import { ORIGIN_VERIFY_HEADER } from '#commons/edge';
 import { lambdaContext } from '#local/api';
 import { engine } from './support/engine';
 import { uniqueId } from './support/helpers';

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCouponCatalog } from '#adapters/dynamodb/coupon-catalog';
 import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store';
 import { RedisCouponQueue } from '#adapters/redis/coupon-queue';
+import { CACHE_ACCESS_STRING } from '#commons/cache-auth';
 import { createDynamoDbClient } from '#commons/clients/dynamodb';
 import { createRedisClient, type RedisClient, whenReady } from '#commons/clients/redis';
 import {
-  CACHE_ACCESS_STRING,
   IamAuth,
   type IamAuthSettings,
   iamAuthFromEnv,

@@ -8,6 +8,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { DomainError } from '#domain/errors';
+import { ORIGIN_VERIFY_HEADER } from './edge';
 import { logger, metrics, metricsEnabled } from './powertools';
 import { traceInvocations } from './tracing';
 
@@ -112,9 +113,6 @@ const bodyLimit = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, Http
     }
   },
 });
-
-/** The header CloudFront adds to what it forwards to the API, when the stack puts it in front (`waf`). */
-export const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
 
 /**
  * Refuses, before any work, a request that did not come through CloudFront: it lacks the secret

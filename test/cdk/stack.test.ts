@@ -8,9 +8,10 @@ import { CouponsStack, type CouponsStackProps } from '../../lib/coupons-stack';
 // The synthesized template, property by property. Bundling is skipped here (an empty asset);
 // test/cdk/synth.test.ts runs the real `cdk synth` with esbuild.
 
-function synth(props: CouponsStackProps = {}) {
+/** The stack with `props`; user routes open unless a JWT issuer is given (one or the other is required). */
+function synth(props: Partial<CouponsStackProps> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new CouponsStack(app, 'Test', props);
+  const stack = new CouponsStack(app, 'Test', { ...(props.jwt ? {} : { openUserRoutes: true }), ...props });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -122,9 +123,9 @@ describe('least privilege', () => {
   const issued = logicalId(stack.tables.issued);
   const coupons = logicalId(stack.tables.coupons);
 
-  it('gives the request path no DynamoDB access at all', () => {
-    expect(actionsOf(fnId('RequestCoupon'))).toEqual([]);
-    expect(actionsOf(fnId('GetRequest'))).toEqual([]);
+  it('gives the request path no DynamoDB access at all, only the cache', () => {
+    expect(actionsOf(fnId('RequestCoupon'))).toEqual(['elasticache:Connect']);
+    expect(actionsOf(fnId('GetRequest'))).toEqual(['elasticache:Connect']);
     expect(actionsOf(fnId('Health'))).toEqual([]);
   });
 
@@ -139,6 +140,7 @@ describe('least privilege', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'elasticache:Connect',
     ]);
     expect(statementsOf(fnId('CreateCoupon'))).toContainEqual(
       expect.objectContaining({
@@ -251,7 +253,7 @@ describe('tables', () => {
 describe('HTTP API', () => {
   const routes = () => Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
 
-  it('has every route of the route table, admin routes behind IAM, the rest open without a JWT issuer', () => {
+  it('has every route of the route table, admin routes behind IAM, the rest open with openUserRoutes', () => {
     const byKey = Object.fromEntries(routes().map((r) => [r.RouteKey, r.AuthorizationType ?? 'NONE']));
     expect(Object.keys(byKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const route of ROUTES) {

@@ -3,6 +3,7 @@ import { formatUrl } from '@aws-sdk/util-format-url';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Cluster } from 'ioredis';
+import { IAM_AUTH_TARGETS, type IamAuthTarget } from '../cache-auth';
 import { ConfigError } from '../config';
 import { logger } from '../powertools';
 import type { RedisAuth, RedisClient } from './redis';
@@ -17,16 +18,6 @@ export const TOKEN_LIFETIME_SECONDS = 900;
 const REFRESH_EVERY_MS = 10 * 60_000;
 /** After a failed signing (credentials not ready), try again soon: the current token still holds. */
 const RETRY_AFTER_FAILURE_MS = 5_000;
-
-/**
- * What the functions' cache user may run: everything but the admin commands (Redis's @dangerous
- * category: KEYS, FLUSHALL, CONFIG, MONITOR...), plus INFO for the client's ready check. The
- * stack gives the IAM user this access string; the tests run the real flows under it.
- */
-export const CACHE_ACCESS_STRING = 'on ~* +@all -@dangerous +info';
-
-export type IamAuthTarget = 'elasticache' | 'elasticache-serverless' | 'memorydb';
-const TARGETS: readonly IamAuthTarget[] = ['elasticache', 'elasticache-serverless', 'memorydb'];
 
 type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 
@@ -200,9 +191,9 @@ export class IamAuth implements RedisAuth {
 export function iamAuthFromEnv(env: Record<string, string | undefined> = process.env): IamAuth | undefined {
   const target = env.REDIS_IAM_AUTH?.trim();
   if (!target) return undefined;
-  if (!TARGETS.includes(target as IamAuthTarget)) {
+  if (!(IAM_AUTH_TARGETS as readonly string[]).includes(target)) {
     throw new ConfigError(
-      `Environment variable REDIS_IAM_AUTH must be one of ${TARGETS.join(', ')}, got "${target}".`,
+      `Environment variable REDIS_IAM_AUTH must be one of ${IAM_AUTH_TARGETS.join(', ')}, got "${target}".`,
     );
   }
   const need = (name: string) => {
