@@ -116,19 +116,24 @@ const bodyLimit = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, Http
 
 /**
  * Refuses, before any work, a request that did not come through CloudFront: it lacks the secret
- * header. ORIGIN_VERIFY_SECRET is set by the stack on the routes CloudFront fronts; unset, no check.
+ * header. ORIGIN_VERIFY_SECRET is set by the stack on the routes CloudFront fronts; unset, no check
+ * (an empty list: middy takes a list of middlewares, and refuses an empty one).
  */
-const throughEdgeOnly = (secret: string | undefined): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> => {
-  if (!secret) return {};
+const throughEdgeOnly = (
+  secret: string | undefined,
+): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse>[] => {
+  if (!secret) return [];
   const expected = Buffer.from(secret);
-  return {
-    before: (request) => {
-      const given = Buffer.from(request.event.headers?.[ORIGIN_VERIFY_HEADER] ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new HttpError(403, 'FORBIDDEN', 'Call this API through its CloudFront address.');
-      }
+  return [
+    {
+      before: (request) => {
+        const given = Buffer.from(request.event.headers?.[ORIGIN_VERIFY_HEADER] ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new HttpError(403, 'FORBIDDEN', 'Call this API through its CloudFront address.');
+        }
+      },
     },
-  };
+  ];
 };
 
 /**
