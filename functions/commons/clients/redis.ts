@@ -23,9 +23,14 @@ export interface RedisAuth {
  */
 export function createRedisClient(
   config: RedisConfig,
-  extras: { scripts?: ScriptDefinitions; auth?: RedisAuth } = {},
+  extras: {
+    scripts?: ScriptDefinitions;
+    auth?: RedisAuth;
+    /** Cluster only: node addresses as the cluster announces them -> where to reach them (a tunnel, a proxy). */
+    natMap?: Record<string, { host: string; port: number }>;
+  } = {},
 ): RedisClient {
-  const { scripts = {}, auth } = extras;
+  const { scripts = {}, auth, natMap } = extras;
   const [first, ...rest] = config.urls.map((url) => new URL(url));
   if (!first) throw new Error('REDIS_URL holds no URL');
   const tls = first.protocol === 'rediss:' ? {} : undefined;
@@ -49,7 +54,7 @@ export function createRedisClient(
     lazyConnect: auth !== undefined,
   };
   const client: RedisClient = config.cluster
-    ? createCluster([first, ...rest], options)
+    ? createCluster([first, ...rest], options, natMap)
     : new Redis({ ...options, host: first.hostname, port: Number(first.port || 6379) });
   // Connection errors reach callers through the commands they fail (as DependencyUnavailable);
   // without a listener ioredis would also print each reconnection attempt's error.
@@ -58,7 +63,11 @@ export function createRedisClient(
   return client;
 }
 
-function createCluster(urls: URL[], options: RedisOptions): Cluster {
+function createCluster(
+  urls: URL[],
+  options: RedisOptions,
+  natMap?: Record<string, { host: string; port: number }>,
+): Cluster {
   const { keyPrefix, tls, scripts, lazyConnect, ...redisOptions } = options;
   return new Cluster(
     urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
@@ -66,6 +75,7 @@ function createCluster(urls: URL[], options: RedisOptions): Cluster {
       keyPrefix,
       scripts,
       lazyConnect,
+      natMap,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
       slotsRefreshTimeout: options.connectTimeout,

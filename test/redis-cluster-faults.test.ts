@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { RedisCouponQueue } from '#adapters/redis/coupon-queue';
+import { ioredisScripts } from '#adapters/redis/scripts';
+import { createRedisClient } from '#commons/clients/redis';
+import { type LocalRedisCluster, startRedisCluster } from '#local/redis-cluster';
+import { uniqueId } from './support/helpers';
+import { type FaultProxy, startProxy } from './support/proxy';
+
+// A Redis Cluster of this file's own, every node behind a fault proxy (the client reaches the
+// nodes the cluster announces through them): a connection to a node that goes silent is
+// dropped and replaced within seconds, as on a single node (redis-faults.test.ts).
+
+let cluster: LocalRedisCluster;
+const proxies: FaultProxy[] = [];
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  for (const node of cluster.nodes) proxies.push(await startProxy({ host: '127.0.0.1', port: node.port }));
+});
+afterAll(async () => {
+  for (const proxy of proxies) await proxy.close();
+  await cluster?.stop();
+});
+
+it('replaces a silent connection to a cluster node within seconds, and never sends an answered command again', async () => {
+  const natMap = Object.fromEntries(
+    cluster.nodes.map((node, i) => [
+      `127.0.0.1:${node.port}`,
+      { host: '127.0.0.1', port: proxies[i]?.port as number },
+    ]),
+  );
+  const client = createRedisClient(
+    { urls: [proxies[0]?.url('redis') as string], cluster: true, keyPrefix: uniqueId('cf'), timeoutMs: 300 },
+    { scripts: ioredisScripts(), natMap },
+  );
+  const queue = new RedisCouponQueue(client, 300);
+  const couponId = uniqueId('silent');
+  try {
+    await queue.restore(couponId, {
+      generation: 1,
+      total: 100,
+      stockLeft: 100,
+      opensAt: 0,
+      closesAt: 0,
+      loadHolders: false,
+    });
+    expect(await queue.admit(couponId, 'before')).toMatchObject({ status: 'QUEUED' });
+    const connections = proxies.map((p) => p.connections());
+    for (const proxy of proxies) proxy.hold(); // every node's open connection goes silent
+    await expect(queue.admit(couponId, 'during')).rejects.toMatchObject({
+      name: 'DependencyUnavailable',
+      mayHaveApplied: true,
+    });
+    await expect
+      .poll(async () => JSON.stringify(await queue.admit(couponId, 'after').catch(() => undefined)), {
+        timeout: 15_000,
+        interval: 200,
+      })
+      .toMatch(/"QUEUED"/);
+    expect(proxies.some((p, i) => p.connections() > (connections[i] as number))).toBe(true);
+    expect(await queue.status(couponId, 'during')).toMatchObject({ status: 'NOT_REQUESTED' });
+  } finally {
+    client.disconnect();
+  }
+});
