@@ -21,6 +21,9 @@ const NOT_SENT =
 
 const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : 0);
 
+/** Commands per pipeline when every slot's sentinel is read or written. */
+const PIPELINE_SIZE = 512;
+
 /**
  * The coupon queue on Redis: every step one script, declared in scripts.ts, sent by EVALSHA and
  * in full after NOSCRIPT (ioredis's `scripts` option), so a restarted or failed-over Redis needs
@@ -153,15 +156,19 @@ export class RedisCouponQueue implements CouponQueue {
         groups.set(node, [...(groups.get(node) ?? []), slot]);
       }
       const replies = new Map<number, unknown>();
+      // Pipelines of a few hundred commands: each answers well within the command timeout.
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          const pipeline = redis.pipeline();
-          for (const slot of group) command(pipeline, slot);
-          const results = (await pipeline.exec()) ?? [];
-          results.forEach(([error, reply], i) => {
-            if (error) throw error;
-            replies.set(group[i] as number, reply);
-          });
+          for (let from = 0; from < group.length; from += PIPELINE_SIZE) {
+            const part = group.slice(from, from + PIPELINE_SIZE);
+            const pipeline = redis.pipeline();
+            for (const slot of part) command(pipeline, slot);
+            const results = (await pipeline.exec()) ?? [];
+            results.forEach(([error, reply], i) => {
+              if (error) throw error;
+              replies.set(part[i] as number, reply);
+            });
+          }
         }),
       );
       return replies;
