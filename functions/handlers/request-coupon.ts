@@ -1,12 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
 import { couponQueue } from '#commons/dependencies';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
 import { METRIC } from '#commons/metric-names';
 import { metrics, metricsEnabled } from '#commons/powertools';
-import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
+import { requestSchema } from '#commons/schemas';
 import { requestCoupon } from '#domain/coupons';
+import { route } from '#functions/routes';
 
 const queue = couponQueue();
 
@@ -23,7 +23,7 @@ const MESSAGES = {
 
 /** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
 export const handler = httpHandler(
-  z.object({ pathParameters: CouponPath, body: jsonBody(CouponRequestBody), requestContext: JwtContext }),
+  requestSchema(route('RequestCoupon').request).extend({ requestContext: JwtContext }),
   async ({ pathParameters, body, requestContext }) => {
     const userId = resolveUserId(requestContext, body.userId);
     const admission = await requestCoupon(queue, pathParameters.couponId, userId);
