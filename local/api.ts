@@ -11,7 +11,6 @@ import {
 import type { ApiHandler } from '#commons/http';
 import { MAX_BODY_BYTES } from '#commons/schemas';
 import type { Route } from '#functions/routes';
-import { methodsAt } from '#functions/routes';
 import { PortUnavailable } from './ports';
 
 export interface LocalRoute extends Route {
@@ -177,11 +176,7 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Socket): void {
   }
   const [status, reason, message] =
     error.code === 'HPE_INVALID_METHOD'
-      ? [
-          501,
-          'Not Implemented',
-          `Unknown HTTP method: this API serves ${[...methodsAt(), 'OPTIONS'].join(', ')}.`,
-        ]
+      ? [501, 'Not Implemented', `Unknown HTTP method: this API serves ${CORS_ALLOW_METHODS.join(', ')}.`]
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
         : [400, 'Bad Request', 'The request is not valid HTTP/1.1.'];

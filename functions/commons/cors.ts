@@ -35,4 +35,4 @@ export function parseAllowedOrigins(raw: string | undefined): string[] {
 }
 
 /** Methods a browser client may use: those of the route table, HEAD and OPTIONS. */
-export const CORS_ALLOW_METHODS: readonly string[] = [...methodsAt(), 'OPTIONS'];
+export const CORS_ALLOW_METHODS: readonly string[] = [...methodsAt(), 'OPTIONS'].sort();

@@ -148,12 +148,18 @@ const requestBody = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, Ht
 
 /** HEAD answers as GET would, without the body (API Gateway routes HEAD to the GET handler). */
 const headResponses = (): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> => {
-  const strip = (request: { event: APIGatewayProxyEventV2; response: HttpResponse | null }) => {
-    if (request.event.requestContext?.http?.method === 'HEAD' && request.response) {
-      request.response = { ...request.response, body: '' };
-    }
+  // Noted before the parser, which replaces the event with the parts its schema names.
+  const heads = new WeakSet<object>();
+  const strip = (request: { response: HttpResponse | null }) => {
+    if (heads.has(request) && request.response) request.response = { ...request.response, body: '' };
   };
-  return { after: strip, onError: strip };
+  return {
+    before: (request) => {
+      if (request.event.requestContext?.http?.method === 'HEAD') heads.add(request);
+    },
+    after: strip,
+    onError: strip,
+  };
 };
 
 /**

@@ -16,7 +16,7 @@ export const handler = httpHandler(
   async ({ routeKey, rawPath, requestContext }) => {
     const methods = methodsAt(routeKey.replace(/^ANY /, ''));
     if (methods.length === 0) throw new HttpError(404, 'NOT_FOUND', `Nothing is served at ${rawPath}.`);
-    const allow = [...methods, 'OPTIONS'].join(', ');
+    const allow = [...methods, 'OPTIONS'].sort().join(', ');
     const { method } = requestContext.http;
     if (method === 'OPTIONS') return { statusCode: 204, headers: { allow } };
     const message = `${method} is not allowed on ${rawPath}: use ${allow.replace(/, (?=[^,]*$)/, ' or ')}.`;

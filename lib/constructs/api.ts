@@ -14,7 +14,7 @@ import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES, type Route } from '../../functions/routes';
+import { PATHS, ROUTES, type Route } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
 
 export interface JwtSettings {
@@ -84,6 +84,8 @@ export class CouponApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly functions: Record<string, CouponFunction> = {};
+  /** Answers any other method on a path of the API (405 with Allow, OPTIONS). */
+  readonly otherMethods: CouponFunction;
 
   constructor(scope: Construct, id: string, props: CouponApiProps) {
     super(scope, id);
@@ -131,19 +133,45 @@ export class CouponApi extends Construct {
       for (const statement of statements) fn.addToRolePolicy(statement);
       this.functions[route.name] = fn;
       const authorizer = authorizers[route.access];
-      const [created] = this.api.addRoutes({
+      const created = this.api.addRoutes({
         path: route.path,
-        methods: [HttpMethod[route.method]],
+        // HEAD goes to the GET handler, which answers it without the body (RFC 9110).
+        methods: route.method === 'GET' ? [HttpMethod.GET, HttpMethod.HEAD] : [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}Integration`, fn),
         authorizer,
       });
-      if (!authorizer && created) {
-        Validations.of(created).acknowledge({
+      if (!authorizer) {
+        for (const r of created) {
+          Validations.of(r).acknowledge({
+            id: 'AwsSolutions::AwsSolutions-APIG4',
+            reason:
+              route.access === 'public'
+                ? 'The health check is public on purpose and touches no data.'
+                : 'No JWT issuer was given to the stack: user routes take the userId from the request (README, "Deploy").',
+          });
+        }
+      }
+    }
+
+    // Every other method on a known path: `ANY` matches only the methods no route defines, and
+    // answers 405 with Allow (OPTIONS: 204), from the route table. No VPC, no data, no authorizer.
+    this.otherMethods = new CouponFunction(this, 'OtherMethods', {
+      handlerModule: 'other-methods',
+      description: 'Any other method on a path of the API: 405 with Allow',
+      timeout: Duration.seconds(3),
+      environment: props.environment,
+    });
+    const otherIntegration = new HttpLambdaIntegration('OtherMethodsIntegration', this.otherMethods);
+    for (const path of PATHS) {
+      for (const r of this.api.addRoutes({
+        path,
+        methods: [HttpMethod.ANY],
+        integration: otherIntegration,
+      })) {
+        Validations.of(r).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
           reason:
-            route.access === 'public'
-              ? 'The health check is public on purpose and touches no data.'
-              : 'No JWT issuer was given to the stack: user routes take the userId from the request (README, "Deploy").',
+            'Answers only 405 or OPTIONS with the methods of the path (public in the API document); touches no data.',
         });
       }
     }
