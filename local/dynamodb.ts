@@ -49,7 +49,8 @@ async function waitForDynamoDb(endpoint: string, child: ChildProcess, timeoutMs:
     // DynamoDB Local takes any; without these the SDK would look for credentials (IMDS) first.
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 1000 },
+    // The first request of a cold JVM can take seconds.
+    requestHandler: { connectionTimeout: 500, requestTimeout: 5000 },
   });
   try {
     const deadline = Date.now() + timeoutMs;
