@@ -16,9 +16,7 @@ export class FailureBursts {
   failed(describe: () => string): void {
     if (this.failures++ > 0) return;
     this.since = Date.now();
-    this.print(
-      `${this.subject}: ${describe()} (further failures are counted, not shown, until one succeeds)`,
-    );
+    this.print(`${this.subject}: ${describe()} (repeats not shown until one succeeds)`);
   }
 
   succeeded(): void {
