@@ -10,7 +10,7 @@ import { ROUTES, type Route, type RouteName } from '#functions/routes';
 import { version } from '../package.json';
 
 const ErrorBody = z
-  .object({ error: z.string().describe('A code, such as INVALID_REQUEST'), message: z.string() })
+  .looseObject({ error: z.string().describe('A code, such as INVALID_REQUEST'), message: z.string() })
   .describe('Every error: a code and a sentence saying what to do');
 const iso = z.string().describe('ISO 8601 time');
 const Coupon = z.looseObject({ couponId: z.string(), name: z.string(), stock: z.int(), createdAt: iso });
@@ -20,14 +20,14 @@ const CouponView = Coupon.extend({
   issued: z.int().describe('decided winners'),
   pending: z.int().describe('issued, not yet confirmed in DynamoDB'),
 });
-const Queued = z.object({ status: z.literal('QUEUED'), position: z.int().min(1) });
+const Queued = z.looseObject({ status: z.literal('QUEUED'), position: z.int().min(1) });
 const Refused = z.looseObject({ status: z.string(), error: z.string(), message: z.string() });
 const RequestStatus = z.looseObject({
   status: z.string().describe('QUEUED, ISSUED, SOLD_OUT or NOT_REQUESTED'),
   position: z.int().min(1).optional(),
   issuedAt: iso.optional(),
 });
-const IssuedCoupons = z.object({
+const IssuedCoupons = z.looseObject({
   items: z.array(
     z.looseObject({ couponId: z.string(), userId: z.string(), issuedAt: iso, used: z.boolean() }),
   ),
@@ -47,8 +47,18 @@ const withBody: Answers = {
   415: ['Body not sent as content-type: application/json', ErrorBody],
 };
 const asUser: Answers = {
-  401: ['With a JWT authorizer: no valid bearer token', ErrorBody],
+  401: [
+    'With a JWT authorizer: no valid bearer token (API Gateway answers {"message":"Unauthorized"} itself), or a token without sub',
+    z.looseObject({ message: z.string() }),
+  ],
   403: ['With a JWT authorizer: a userId that is not the token subject', ErrorBody],
+};
+
+const asAdmin: Answers = {
+  403: [
+    'On AWS, a caller without execute-api:Invoke (API Gateway answers {"message":"Forbidden"} itself)',
+    z.looseObject({ message: z.string() }),
+  ],
 };
 
 /** What each route answers, besides what every route may (405 for another method, 5xx). */
@@ -56,12 +66,14 @@ export const ANSWERS = {
   CreateCoupon: {
     201: ['The coupon, created and open', Coupon],
     ...withBody,
+    ...asAdmin,
     409: ['A coupon with this id exists', ErrorBody],
     503: unavailable,
   },
   GetCoupon: {
     200: ['The definition and live counters', CouponView],
     400: invalid,
+    ...asAdmin,
     404: ['No such coupon', ErrorBody],
     503: unavailable,
   },
@@ -87,7 +99,7 @@ export const ANSWERS = {
     ...asUser,
     503: unavailable,
   },
-  Health: { 200: ['Up', z.object({ status: z.literal('ok') })] },
+  Health: { 200: ['Up', z.looseObject({ status: z.literal('ok') })] },
 } as const satisfies Record<RouteName, Answers>;
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
