@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { couponRows } from '../test/support/helpers';
-import { cpuMeter, printTable, round, startServers, writeResult } from './lib';
+import { checkTarget, cpuMeter, printTable, reportVerdicts, round, startServers, writeResult } from './lib';
 import { processQueue, SEED_QUEUE_KEY } from './seed-port';
 
 /** Rows of a coupon in the table. */
@@ -120,7 +120,11 @@ export async function benchDrain(users = 20_000, runs = 3) {
     console.log(
       `ratio: ${round(ratio, 1)}x the seed port's rate (${round(oursRate / 20, 0)}x the seed as written)`,
     );
+    const verdicts = reportVerdicts('3. drain', [
+      checkTarget("this drain's rate vs the seed port's", ratio, { atLeast: 10 }, (v) => `${round(v, 1)}x`),
+    ]);
     const result = {
+      verdicts,
       users,
       runs,
       ours: { ...ours, rate: oursRate, ...config },

@@ -10,10 +10,12 @@ import { couponKeys } from '#adapters/redis/keys';
 import { lambdaContext } from '#local/api';
 import admitLua from '../functions/adapters/redis/lua/admit.lua';
 import {
+  checkTarget,
   closedLoop,
   cpuMeter,
   fillQueue,
   printTable,
+  reportVerdicts,
   round,
   startServers,
   summarize,
@@ -163,12 +165,21 @@ export async function benchRequestInProcess(requests = 200_000, concurrency = 64
         ? 'redis-benchmark not found: no reference measured (install redis-tools or redis-server).'
         : `ratio: ${Math.round(ratio * 100)}% of redis-benchmark's rate for the same script`,
     );
+    const verdicts = reportVerdicts('1. request path in process', [
+      checkTarget(
+        "handler chain's rate vs redis-benchmark's",
+        ratio,
+        { atLeast: 0.5 },
+        (v) => `${Math.round(v * 100)}%`,
+      ),
+    ]);
     const result = {
       requests,
       concurrency,
       chain: { rate: chain.rate, ...chainLatency, cpu: chainCpu },
       reference,
       ratio,
+      verdicts,
     };
     console.log(`written: ${writeResult('request-inprocess', result)}`);
     return result;
