@@ -82,7 +82,3 @@ export function guard({ child, folder }: { child?: ChildProcess; folder?: string
   };
 }
 
-/** The watchdog's pid, once one runs (tests check that it ends with this process). */
-export function watchdogPid(): number | undefined {
-  return watchdog?.pid;
-}

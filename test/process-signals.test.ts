@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { descendants, type ProcessInfo, type RuntimeProcess, startNpm } from './support/processes';
+import { descendants, type ProcessInfo, type RuntimeProcess } from './support/processes';
 import { useRuntimes } from './support/runtimes';
 
 // `npm start` and the server it runs, stopped the ways a terminal, systemd, an IDE or a crash
@@ -46,7 +46,7 @@ async function expectAllGone(started: Started, runtime: RuntimeProcess) {
 }
 
 it("npm start: SIGTERM to npm's pid stops the server, its redis-server and DynamoDB Local", async () => {
-  const npm = await startNpm(OWN_STORES);
+  const npm = await runtimes.npm(OWN_STORES);
   const started = startedBelow(npm.child.pid as number);
   expect(started.java).toBeDefined();
   expect(started.server.ppid).toBe(npm.child.pid); // no shell between npm and the server
@@ -58,7 +58,7 @@ it("npm start: SIGTERM to npm's pid stops the server, its redis-server and Dynam
 });
 
 it("npm start: SIGINT to npm's pid stops the server and its redis-server", async () => {
-  const npm = await startNpm(OWN_REDIS);
+  const npm = await runtimes.npm(OWN_REDIS);
   const started = startedBelow(npm.child.pid as number);
   npm.child.kill('SIGINT');
   await npm.exited;

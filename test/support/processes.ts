@@ -73,7 +73,9 @@ const ANNOUNCEMENT = /running at (http:\/\/\S+)\n/;
  */
 function runtimeEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env };
+  // As a user's shell has them: the runtime sets its own.
   delete merged.POWERTOOLS_LOG_LEVEL;
+  delete merged.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
   return merged;
 }
