@@ -179,8 +179,12 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Socket): void {
       ? [501, 'Not Implemented', `Unknown HTTP method: this API serves ${CORS_ALLOW_METHODS.join(', ')}.`]
       : error.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
-        : [400, 'Bad Request', 'The request is not valid HTTP/1.1.'];
-  const body = JSON.stringify({ error: status === 501 ? 'NOT_IMPLEMENTED' : 'BAD_REQUEST', message });
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'The request was not received in time.']
+          : [400, 'Bad Request', 'The request is not valid HTTP/1.1.'];
+  const code =
+    { 501: 'NOT_IMPLEMENTED', 431: 'HEADERS_TOO_LARGE', 408: 'REQUEST_TIMEOUT' }[status] ?? 'BAD_REQUEST';
+  const body = JSON.stringify({ error: code, message });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );

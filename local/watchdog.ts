@@ -81,4 +81,3 @@ export function guard({ child, folder }: { child?: ChildProcess; folder?: string
     send({ release: id });
   };
 }
-

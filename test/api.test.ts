@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drain } from '#functions/handlers/drain';
@@ -267,6 +268,23 @@ describe('HTTP (RFC 9110)', () => {
     expect(reply.status).toBe(501);
     expect(reply.body).toMatchObject({ error: 'NOT_IMPLEMENTED' });
     expect(reply.headers.get('content-type')).toBe('application/json');
+  });
+
+  it('answers a request the HTTP parser cannot read with a JSON 400, and closes the connection', async () => {
+    const { hostname, port } = new URL(api.url());
+    const answer = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = connect(Number(port), hostname, () =>
+        socket.write('GET /health HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n'),
+      );
+      socket.on('data', (chunk) => (received += chunk));
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+    });
+    const [head = '', body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head.toLowerCase()).toContain('content-type: application/json');
+    expect(JSON.parse(body ?? '')).toMatchObject({ error: 'BAD_REQUEST', message: expect.any(String) });
   });
 
   it('refuses a body not sent as JSON with 415 and creates nothing', async () => {
