@@ -190,21 +190,28 @@ function answerUnreadable(error: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
-export interface LocalApiOptions {
+/** One answer a route gave, for whoever watches the runtime. */
+export interface RouteAnswer {
+  route: Route;
+  pathParameters: Record<string, string>;
+  statusCode: number;
+  body: string;
+  /** Time spent in the handler. */
+  ms: number;
+}
+
+/** Optional extras around the routes. */
+export interface LocalApiHooks {
+  /** Consulted before route matching; resolves true when it has answered the request itself. */
+  handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+  /** Told of every answer a route gave, once it was sent. */
+  answered?: (answer: RouteAnswer) => void;
   /** Origins allowed by CORS (CORS_ALLOWED_ORIGINS): preflights and headers as API Gateway's CORS. */
   corsOrigins?: readonly string[];
   /** USER_AUTH=jwt: user routes take a bearer token's claims, unverified, as API Gateway's JWT authorizer would pass them. */
   unverifiedJwt?: boolean;
   /** Served at /openapi.json (the local runtime only). */
   document?: () => unknown;
-  /** Told of every answer a handler gave. */
-  onAnswer?: (answer: {
-    route: LocalRoute | undefined;
-    method: string;
-    path: string;
-    status: number;
-    body: unknown;
-  }) => void;
 }
 
 export interface LocalApi {
@@ -224,13 +231,13 @@ export async function startLocalApi(
   routes: readonly LocalRoute[],
   port = 0,
   host = '127.0.0.1',
-  options: LocalApiOptions = {},
+  hooks: LocalApiHooks = {},
 ): Promise<LocalApi> {
   const matchers = routes.map(compile);
   const handlers = new Map<string, ApiHandler>();
   for (const route of routes) handlers.set(route.name, (await route.load()).handler);
   const otherMethods = (await import('#functions/handlers/other-methods')).handler;
-  const corsOrigins = new Set(options.corsOrigins ?? []);
+  const corsOrigins = new Set(hooks.corsOrigins ?? []);
 
   const corsHeaders = (req: IncomingMessage): Record<string, string> => {
     const origin = req.headers.origin;
@@ -245,8 +252,9 @@ export async function startLocalApi(
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
-    // The request target as sent: `new URL` would read `//coupons/x` as a host and a path.
+    // The request target as sent: `new URL(target, base)` would read `//coupons/x` as a host.
     const [path = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s);
+    if (hooks.handle && (await hooks.handle(req, res, new URL(`http://localhost${req.url ?? '/'}`)))) return;
     if (
       method === 'OPTIONS' &&
       corsOrigins.size > 0 &&
@@ -283,9 +291,9 @@ export async function startLocalApi(
         break;
       }
     }
-    if (!found && path === '/openapi.json' && options.document && (method === 'GET' || method === 'HEAD')) {
+    if (!found && path === '/openapi.json' && hooks.document && (method === 'GET' || method === 'HEAD')) {
       req.resume();
-      send(res, 200, options.document(), corsHeaders(req));
+      send(res, 200, hooks.document(), corsHeaders(req));
       return;
     }
     if (!found && !pathKnown) {
@@ -296,7 +304,7 @@ export async function startLocalApi(
 
     const route = found?.matcher.route;
     let claims: Record<string, unknown> | undefined;
-    if (route?.access === 'user' && options.unverifiedJwt) {
+    if (route?.access === 'user' && hooks.unverifiedJwt) {
       claims = unverifiedClaims(req.headers.authorization);
       if (!claims) {
         req.resume();
@@ -318,13 +326,17 @@ export async function startLocalApi(
     const routeKey = route ? `${route.method} ${route.path}` : `ANY ${(pathKnown as Matcher).route.path}`;
     const handler = route ? (handlers.get(route.name) as ApiHandler) : otherMethods;
     const event = toEvent(req, { path, query }, routeKey, pathParameters, body, claims);
+    const started = performance.now();
     const result = await handler(event, lambdaContext(route?.name ?? 'OtherMethods'));
-    const status = result.statusCode ?? 200;
-    options.onAnswer?.({ route, method, path, status, body: result.body });
-    send(res, status, result.body ?? '', {
+    const statusCode = result.statusCode ?? 200;
+    send(res, statusCode, result.body ?? '', {
       ...((result.headers ?? {}) as Record<string, string>),
       ...corsHeaders(req),
     });
+    if (route) {
+      const ms = performance.now() - started;
+      hooks.answered?.({ route, pathParameters, statusCode, body: result.body ?? '', ms });
+    }
   };
 
   const server = createServer((req, res) => {

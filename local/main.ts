@@ -173,11 +173,10 @@ async function main() {
       corsOrigins,
       unverifiedJwt: env.USER_AUTH === 'jwt',
       document: openApiDocument,
-      onAnswer: ({ route, method, path, status, body }) => {
-        // /health and other methods touch no store: they tell nothing about an outage.
-        if (!route || route.access === 'public') return;
-        if (status < 500) requests.succeeded();
-        else requests.failed(() => `${status} ${method} ${path}: ${messageOf(body)}`);
+      answered: ({ route, statusCode, body }) => {
+        if (route.access === 'public') return; // /health touches no store: it tells nothing
+        if (statusCode < 500) requests.succeeded();
+        else requests.failed(() => `${statusCode} ${route.method} ${route.path}: ${messageOf(body)}`);
       },
     }),
   ).catch((error: Error) =>

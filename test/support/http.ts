@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { closeClients } from '#commons/dependencies';
-import { type LocalApi, type LocalApiOptions, startLocalApi } from '#local/api';
+import { type LocalApi, type LocalApiHooks, startLocalApi } from '#local/api';
 import { LOCAL_ROUTES } from '#local/routes';
 
 export interface Reply {
@@ -22,7 +22,7 @@ export type Call = (
 ) => Promise<Reply>;
 
 /** The local runtime's HTTP API in this process, over the test's Redis and DynamoDB Local. */
-export async function startApi(options: LocalApiOptions = {}): Promise<LocalApi & { call: Call }> {
+export async function startApi(options: LocalApiHooks = {}): Promise<LocalApi & { call: Call }> {
   const api = await startLocalApi(LOCAL_ROUTES, 0, '127.0.0.1', options);
   const call: Call = async (method, path, body, raw, headers = {}) => {
     const response = await fetch(`${api.url}${path}`, {
@@ -46,7 +46,7 @@ export async function startApi(options: LocalApiOptions = {}): Promise<LocalApi 
  * The API for a whole test file: started before its tests, closed with the handlers' clients
  * after them. Call it at the top level of the file.
  */
-export function useApi(options: LocalApiOptions = {}): { call: Call; url: () => string } {
+export function useApi(options: LocalApiHooks = {}): { call: Call; url: () => string } {
   let api: Awaited<ReturnType<typeof startApi>> | undefined;
   beforeAll(async () => {
     api = await startApi(options);

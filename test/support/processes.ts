@@ -80,8 +80,11 @@ function runtimeEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv 
   return merged;
 }
 
-export function startRuntime(env: Record<string, string | undefined> = {}): Promise<RuntimeProcess> {
-  return startServer([bundle], ANNOUNCEMENT, runtimeEnv(env));
+export function startRuntime(
+  env: Record<string, string | undefined> = {},
+  args: string[] = [],
+): Promise<RuntimeProcess> {
+  return startServer([bundle, ...args], ANNOUNCEMENT, runtimeEnv(env));
 }
 
 /** `npm start` as a user runs it, from the project's root. */

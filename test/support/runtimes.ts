@@ -16,7 +16,7 @@ type Env = Record<string, string | undefined>;
  * watchdog), and the bundle removed. Call it at the top level.
  */
 export function useRuntimes(): {
-  start: (env?: Env) => Promise<RuntimeProcess>;
+  start: (env?: Env, args?: string[]) => Promise<RuntimeProcess>;
   /** `npm start`, as a user runs it. */
   npm: (env?: Env) => Promise<RuntimeProcess>;
 } {
@@ -37,5 +37,5 @@ export function useRuntimes(): {
     started.push(runtime);
     return runtime;
   };
-  return { start: (env) => track(startRuntime(env)), npm: (env) => track(startNpm(env)) };
+  return { start: (env, args) => track(startRuntime(env, args)), npm: (env) => track(startNpm(env)) };
 }
