@@ -14,7 +14,7 @@ import {
 import { Redis } from 'ioredis';
 import { couponShard } from '#adapters/dynamodb/shards';
 import { couponRows } from '../test/support/helpers';
-import { cpuMeter, printTable, round, startServers, writeResult } from './lib';
+import { checkTarget, cpuMeter, printTable, reportVerdicts, round, startServers, writeResult } from './lib';
 import { processQueue, SEED_QUEUE_KEY } from './seed-port';
 
 /** Rows of a coupon in the table. */
@@ -273,7 +273,22 @@ export async function benchDrain(users = 20_000, runs = 3) {
         row("the seed's processQueue, uncapped", seed),
       ],
     );
+    const verdicts = reportVerdicts('3. drain', [
+      checkTarget(
+        'this drain over 4 coupons vs the raw BatchWriteItem rate',
+        four.rate / raw.rate,
+        { atLeast: 0.9 },
+        (v) => `${round(v, 2)}x`,
+      ),
+      checkTarget(
+        "this drain's rate (1 coupon) vs the seed port's",
+        one.rate / seed.rate,
+        { atLeast: 10 },
+        (v) => `${round(v, 1)}x`,
+      ),
+    ]);
     const result = {
+      verdicts,
       users,
       runs,
       raw,

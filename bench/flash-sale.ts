@@ -7,7 +7,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildLocalRuntime, startRuntime } from '../test/support/processes';
 import { countRows } from './drain';
-import { printTable, redisMemory, round, startServers, writeResult } from './lib';
+import {
+  checkTarget,
+  printTable,
+  redisMemory,
+  reportVerdicts,
+  round,
+  startServers,
+  writeResult,
+} from './lib';
 import { load } from './load';
 
 export async function benchFlashSale(users = 100_000, stock = 10_000, connections = 128) {
@@ -70,7 +78,11 @@ export async function benchFlashSale(users = 100_000, stock = 10_000, connection
         },
       ],
     );
+    const verdicts = reportVerdicts('4. flash sale', [
+      checkTarget('every winner in DynamoDB', persistedSeconds, { below: 30 }, (v) => `${round(v, 1)} s`),
+    ]);
     const result = {
+      verdicts,
       users,
       stock,
       connections,

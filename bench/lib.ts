@@ -186,3 +186,51 @@ export async function closedLoop(
   const seconds = (performance.now() - started) / 1000;
   return { seconds, rate: total / seconds, latencies };
 }
+
+/** A benchmark's target, checked: met or missed, and by how much. `met` is undefined when not measured. */
+export interface Verdict {
+  target: string;
+  /** `>= 50%`, `< 20 ms`. */
+  bound: string;
+  measured: string;
+  met: boolean | undefined;
+  /** `short by 2% (4% of the bound)`, `under by 11 ms (55% of the bound)`. */
+  by: string;
+}
+
+/**
+ * Checks `measured` against a bound: `atLeast` (a rate, a ratio) or `below` (a latency, a time).
+ * `show` writes a value in the target's unit, e.g. `(v) => `${Math.round(v * 100)}%``.
+ */
+export function checkTarget(
+  target: string,
+  measured: number | undefined,
+  bound: { atLeast: number } | { below: number },
+  show: (value: number) => string,
+): Verdict {
+  const atLeast = 'atLeast' in bound;
+  const limit = atLeast ? bound.atLeast : bound.below;
+  const boundText = `${atLeast ? '>=' : '<'} ${show(limit)}`;
+  if (measured === undefined || Number.isNaN(measured)) {
+    return { target, bound: boundText, measured: 'not measured', met: undefined, by: '' };
+  }
+  const met = atLeast ? measured >= limit : measured < limit;
+  const side = atLeast ? (met ? 'above' : 'short') : met ? 'under' : 'over';
+  const gap = Math.abs(measured - limit);
+  const share = limit === 0 ? '' : ` (${Math.round((gap / limit) * 100)}% of the bound)`;
+  return { target, bound: boundText, measured: show(measured), met, by: `${side} by ${show(gap)}${share}` };
+}
+
+/**
+ * Prints each target's verdict and makes the process exit non-zero when one is missed, so a
+ * regression shows in `npm run bench`'s exit status. Returns the verdicts for the result file.
+ */
+export function reportVerdicts(benchmark: string, verdicts: Verdict[]): Verdict[] {
+  console.log(`\n${benchmark}: targets`);
+  for (const v of verdicts) {
+    const word = v.met === undefined ? 'NOT CHECKED' : v.met ? 'met' : 'MISSED';
+    console.log(`  ${word.padEnd(11)}  ${v.target} ${v.bound}: ${v.measured}${v.by ? `, ${v.by}` : ''}`);
+  }
+  if (verdicts.some((v) => v.met === false)) process.exitCode = 1;
+  return verdicts;
+}

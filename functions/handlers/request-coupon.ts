@@ -1,19 +1,19 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
 import { ADMISSION_ANSWERS } from '#commons/answers';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
 import { metrics, metricsEnabled } from '#commons/powertools';
 import { couponQueue } from '#commons/queue';
-import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
+import { requestSchema } from '#commons/schemas';
 import { issuedCouponStore } from '#commons/tables';
 import { requestCoupon } from '#domain/coupons';
+import { route } from '#functions/routes';
 
 const ports = { queue: couponQueue(), store: issuedCouponStore() };
 
 /** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
 export const handler = httpHandler(
-  z.object({ pathParameters: CouponPath, body: jsonBody(CouponRequestBody), requestContext: JwtContext }),
+  requestSchema(route('RequestCoupon').request).extend({ requestContext: JwtContext }),
   async ({ pathParameters, body, requestContext }) => {
     const userId = resolveUserId(requestContext, body.userId);
     const admission = await requestCoupon(ports, pathParameters.couponId, userId);

@@ -1,15 +1,15 @@
-import { z } from 'zod';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
-import { UserPath } from '#commons/schemas';
+import { requestSchema } from '#commons/schemas';
 import { issuedCouponStore } from '#commons/tables';
 import { issuedCoupons } from '#domain/coupons';
+import { route } from '#functions/routes';
 
 const store = issuedCouponStore();
 
 /** GET /users/{userId}/coupons: the coupons a user holds, from DynamoDB. */
 export const handler = httpHandler(
-  z.object({ pathParameters: UserPath, requestContext: JwtContext }),
+  requestSchema(route('UserCoupons').request).extend({ requestContext: JwtContext }),
   async ({ pathParameters, requestContext }) => {
     const userId = resolveUserId(requestContext, pathParameters.userId);
     return json(200, { items: await issuedCoupons(store, userId) });

@@ -15,8 +15,13 @@ import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../../functions/commons/cors';
-import { ROUTES, type Route } from '../../functions/routes';
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from '../../functions/commons/cors';
+import { PATHS, ROUTES, type Route } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
 import { grantNeeds } from './grants';
 
@@ -55,6 +60,8 @@ export class CouponApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly functions: Record<string, CouponFunction> = {};
+  /** Answers any other method on a path of the API (405 with Allow, OPTIONS). */
+  readonly otherMethods: CouponFunction;
 
   constructor(scope: Construct, id: string, props: CouponApiProps) {
     super(scope, id);
@@ -69,8 +76,9 @@ export class CouponApi extends Construct {
             allowCredentials: true,
             allowHeaders: [...CORS_ALLOW_HEADERS],
             exposeHeaders: [...CORS_EXPOSE_HEADERS],
-            allowMethods: [...new Set(ROUTES.map((route) => route.method)), 'OPTIONS' as const].map(
-              (method) => CorsHttpMethod[method],
+            // The same list the local runtime answers preflights with.
+            allowMethods: CORS_ALLOW_METHODS.map(
+              (method) => CorsHttpMethod[method as keyof typeof CorsHttpMethod],
             ),
             maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
           }
@@ -119,19 +127,45 @@ export class CouponApi extends Construct {
       if (route.needs.redis) props.cache.grantConnect(fn);
       this.functions[route.name] = fn;
       const authorizer = authorizers[route.access];
-      const [created] = this.api.addRoutes({
+      const created = this.api.addRoutes({
         path: route.path,
-        methods: [HttpMethod[route.method]],
+        // HEAD goes to the GET handler, which answers it without the body (RFC 9110).
+        methods: route.method === 'GET' ? [HttpMethod.GET, HttpMethod.HEAD] : [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}Integration`, fn),
         authorizer,
       });
-      if (!authorizer && created) {
-        Validations.of(created).acknowledge({
+      if (!authorizer) {
+        for (const r of created) {
+          Validations.of(r).acknowledge({
+            id: 'AwsSolutions::AwsSolutions-APIG4',
+            reason:
+              route.access === 'public'
+                ? 'The health check is public on purpose and touches no data.'
+                : 'No JWT issuer was given to the stack: user routes take the userId from the request (README, "Deploy").',
+          });
+        }
+      }
+    }
+
+    // Every other method on a known path: `ANY` matches only the methods no route defines, and
+    // answers 405 with Allow (OPTIONS: 204), from the route table. No VPC, no data, no authorizer.
+    this.otherMethods = new CouponFunction(this, 'OtherMethods', {
+      handlerModule: 'other-methods',
+      description: 'Any other method on a path of the API: 405 with Allow',
+      timeout: Duration.seconds(3),
+      environment: props.environment,
+    });
+    const otherIntegration = new HttpLambdaIntegration('OtherMethodsIntegration', this.otherMethods);
+    for (const path of PATHS) {
+      for (const r of this.api.addRoutes({
+        path,
+        methods: [HttpMethod.ANY],
+        integration: otherIntegration,
+      })) {
+        Validations.of(r).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
           reason:
-            route.access === 'public'
-              ? 'The health check is public on purpose and touches no data.'
-              : 'Open user routes, chosen explicitly with openUserRoutes=true for an API behind your own backend: they take the userId from the request (README, "Who may call what").',
+            'Answers only 405 or OPTIONS with the methods of the path (public in the API document); touches no data.',
         });
       }
     }

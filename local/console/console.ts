@@ -17,7 +17,9 @@ export interface ConsoleInfo {
  * per coupon, route and kind, at `/console/answers?couponId=...`. Plugged into the HTTP server as
  * hooks, so that the API's routes stay exactly those of API Gateway.
  */
-export function localConsole(): Required<LocalApiHooks> & { counts: AnswerCounts } {
+export function localConsole(): Required<Pick<LocalApiHooks, 'handle' | 'answered'>> & {
+  counts: AnswerCounts;
+} {
   const counts = new AnswerCounts();
   const info: ConsoleInfo = { target: 'this local runtime', answerCounts: true };
   return {

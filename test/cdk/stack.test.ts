@@ -36,6 +36,7 @@ const actionsOf = (functionLogicalId: string) =>
 
 const fnId = (routeName: string) => logicalId(stack.api.functions[routeName] as never);
 const drainId = logicalId(stack.drain.fn);
+const otherMethodsId = logicalId(stack.api.otherMethods);
 
 describe('drain schedule', () => {
   it('fires the drain every minute, with no retries and a one-minute event age', () => {
@@ -76,7 +77,7 @@ describe('functions', () => {
     const ours = Object.entries(resources('AWS::Lambda::Function')).filter(
       ([, fn]) => fn.Properties.Handler === 'index.handler', // not CDK's own custom-resource provider
     );
-    expect(ours).toHaveLength(ROUTES.length + 1);
+    expect(ours).toHaveLength(ROUTES.length + 2); // the routes, other methods, the drain
     for (const [id, fn] of ours) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -99,7 +100,7 @@ describe('functions', () => {
         stack.network.vpc.isolatedSubnets.map((s) => logicalId(s as never)).sort(),
       );
     }
-    for (const id of ['UserCoupons', 'Health'].map(fnId)) {
+    for (const id of ['UserCoupons', 'Health'].map(fnId).concat(otherMethodsId)) {
       expect(resources('AWS::Lambda::Function')[id]?.Properties.VpcConfig).toBeUndefined();
     }
   });
@@ -135,6 +136,7 @@ describe('least privilege', () => {
       ]);
     }
     expect(actionsOf(fnId('Health'))).toEqual([]);
+    expect(actionsOf(otherMethodsId)).toEqual([]);
   });
 
   it('lets only the drain write issued rows and the ledger, with item puts and conditional updates', () => {
@@ -286,14 +288,46 @@ describe('tables', () => {
 describe('HTTP API', () => {
   const routes = () => Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
 
-  it('has every route of the route table, admin routes behind IAM, the rest open with openUserRoutes', () => {
-    const byKey = Object.fromEntries(routes().map((r) => [r.RouteKey, r.AuthorizationType ?? 'NONE']));
-    expect(Object.keys(byKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  /** The Lambda function a route's integration invokes. */
+  const targetOf = (route: { Target: { 'Fn::Join': [string, unknown[]] } }) => {
+    const integrationId = (route.Target['Fn::Join'][1][1] as { Ref: string }).Ref;
+    const uri = resources('AWS::ApiGatewayV2::Integration')[integrationId]?.Properties.IntegrationUri;
+    return uri['Fn::GetAtt'][0];
+  };
+
+  it('has every route of the route table, HEAD with each GET, admin routes behind IAM, the rest open with openUserRoutes', () => {
+    const byKey = Object.fromEntries(routes().map((r) => [r.RouteKey, r]));
     for (const route of ROUTES) {
-      expect(byKey[`${route.method} ${route.path}`], route.name).toBe(
-        route.access === 'admin' ? 'AWS_IAM' : 'NONE',
-      );
+      const methods = route.method === 'GET' ? ['GET', 'HEAD'] : [route.method];
+      for (const method of methods) {
+        const created = byKey[`${method} ${route.path}`];
+        expect(created?.AuthorizationType ?? 'NONE', `${method} ${route.path}`).toBe(
+          route.access === 'admin' ? 'AWS_IAM' : 'NONE',
+        );
+        expect(targetOf(created), `${method} ${route.path}`).toBe(fnId(route.name));
+      }
     }
+  });
+
+  it('answers any other method on each path of the route table with one open function, and has no other route', () => {
+    const paths = [...new Set(ROUTES.map((r) => r.path))];
+    const expected = [
+      ...ROUTES.flatMap((r) =>
+        r.method === 'GET' ? [`GET ${r.path}`, `HEAD ${r.path}`] : [`${r.method} ${r.path}`],
+      ),
+      ...paths.map((path) => `ANY ${path}`),
+    ];
+    expect(
+      routes()
+        .map((r) => r.RouteKey)
+        .sort(),
+    ).toEqual(expected.sort());
+    for (const route of routes().filter((r) => r.RouteKey.startsWith('ANY '))) {
+      expect(route.AuthorizationType ?? 'NONE', route.RouteKey).toBe('NONE');
+      expect(targetOf(route), route.RouteKey).toBe(otherMethodsId);
+    }
+    const handler = resources('AWS::Lambda::Function')[otherMethodsId];
+    expect(handler?.Properties.Description).toMatch(/405/);
   });
 
   it('puts user routes behind a JWT authorizer when given an issuer and audience', () => {

@@ -4,10 +4,14 @@
 
 export interface BadRequest {
   label: string;
-  method: 'GET' | 'POST';
+  method: string;
   path: string;
   /** Sent as is. */
-  body?: string;
+  body?: string | Uint8Array;
+  /** Sent instead of content-type: application/json. */
+  headers?: Record<string, string>;
+  /** The one status that is right, where a 4xx is not (501 for an unknown method, RFC 9110). */
+  status?: number;
 }
 
 /** mulberry32: a small seeded generator, so a failing case can be replayed. */
@@ -49,7 +53,18 @@ const INVALID_IDS = [
 ].filter((id) => id !== 'null');
 
 const NOT_STRINGS = [null, 0, 42, -1, 1.5, true, false, [], ['a'], {}, { a: 1 }];
-const BAD_NAMES = ['', '   ', 'n'.repeat(201), ...NOT_STRINGS];
+const BAD_NAMES = [
+  '',
+  '   ',
+  'n'.repeat(201),
+  ' lead',
+  'trail ',
+  '\tTab',
+  'New line\n',
+  '\u3000wide',
+  '\ufffd',
+  ...NOT_STRINGS,
+];
 const BAD_STOCKS = [0, -1, -100, 1.5, 0.1, 10_000_001, 1e12, '10', '', null, true, [], {}, [5], { n: 5 }];
 const RAW_BODIES = [
   '',
@@ -69,6 +84,8 @@ const RAW_BODIES = [
   '{"couponId":"a",}',
   '\ufeff{"couponId":"a"}',
   '{"stock":1e400}',
+  '{"couponId":"a","name":"n","stock":1e400}',
+  '{"couponId":"a","name":"n","stock":-1e400}',
   '{"stock":NaN}',
   '{"stock":Infinity}',
   '<xml/>',
@@ -138,6 +155,82 @@ export function badRequests(existingCoupon: string, seed = 20261126): BadRequest
     cases.push({ label: `GET user ${JSON.stringify(id)}`, method: 'GET', path: `/users/${p}/coupons` });
   }
   cases.push({ label: 'malformed percent-encoding', method: 'GET', path: '/users/%E0%A4%A/coupons' });
+
+  // Bodies that are not sent as JSON (415), whatever they hold.
+  const validCreateBody = JSON.stringify(valid);
+  const validRequestBody = JSON.stringify({ userId: 'ann' });
+  for (const type of [
+    '',
+    'text/plain',
+    'text/json',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+    'application/json; charset=iso-8859-1',
+    'application/json-patch+json',
+  ]) {
+    const headers = { 'content-type': type };
+    cases.push({
+      label: `create as ${type || 'no type'}`,
+      method: 'POST',
+      path: '/coupons',
+      body: validCreateBody,
+      headers,
+    });
+    cases.push({
+      label: `request as ${type || 'no type'}`,
+      method: 'POST',
+      path: `/coupons/${existingCoupon}/requests`,
+      body: validRequestBody,
+      headers,
+    });
+  }
+
+  // Bytes that are not UTF-8, inside otherwise valid bodies (400).
+  const INVALID_UTF8 = [
+    [0xff],
+    [0xc3],
+    [0xc0, 0xaf],
+    [0xed, 0xa0, 0x80],
+    [0xf0, 0x9f, 0x98],
+    [0xfe, 0xfe],
+    [0x80],
+  ];
+  for (const bytes of INVALID_UTF8) {
+    const [before, after] = validCreateBody.split('A coupon');
+    cases.push({
+      label: `create with bytes ${bytes.map((b) => b.toString(16)).join(' ')}`,
+      method: 'POST',
+      path: '/coupons',
+      body: Buffer.concat([Buffer.from(`${before}A `), Buffer.from(bytes), Buffer.from(`coupon${after}`)]),
+    });
+    cases.push({
+      label: `request with bytes ${bytes.map((b) => b.toString(16)).join(' ')}`,
+      method: 'POST',
+      path: `/coupons/${existingCoupon}/requests`,
+      body: Buffer.concat([Buffer.from('{"userId":"a'), Buffer.from(bytes), Buffer.from('"}')]),
+    });
+  }
+
+  // Methods a path does not serve (405), and methods no HTTP server knows (501).
+  for (const path of [
+    `/coupons/${existingCoupon}`,
+    `/coupons/${existingCoupon}/requests/ann`,
+    '/users/ann/coupons',
+    '/health',
+  ]) {
+    for (const method of ['DELETE', 'PUT', 'POST', 'PROPFIND']) {
+      cases.push({ label: `${method} ${path}`, method, path, body: validRequestBody });
+    }
+  }
+  for (const path of ['/coupons', `/coupons/${existingCoupon}/requests`]) {
+    for (const method of ['DELETE', 'PUT', 'PROPFIND']) {
+      cases.push({ label: `${method} ${path}`, method, path, body: validCreateBody });
+    }
+  }
+  for (const method of ['BREW', 'FOO', 'GETT']) {
+    cases.push({ label: `${method} /coupons`, method, path: '/coupons', body: validCreateBody, status: 501 });
+  }
 
   // Generated: truncated valid bodies (never valid JSON), random text, random invalid ids.
   const validCreate = JSON.stringify(valid);

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 /** A server in a child process of its own: `npm start`'s local runtime, or a benchmark's reference. */
 export interface ServerProcess {
@@ -31,11 +31,17 @@ export function removeLocalRuntime(): void {
 }
 
 /**
- * Spawns `node args...` and resolves once it prints a line matching `announcement`, whose first
- * group is its URL. The line must be complete: a chunk may end in the middle of the URL.
+ * Spawns `node args...` (or `command args...`) and resolves once it prints a line matching
+ * `announcement`, whose first group is its URL. The line must be complete: a chunk may end in
+ * the middle of the URL.
  */
-export function startServer(args: string[], announcement: RegExp, env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startServer(
+  args: string[],
+  announcement: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+  command = process.execPath,
+) {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
@@ -59,13 +65,100 @@ export function startServer(args: string[], announcement: RegExp, env: NodeJS.Pr
   });
 }
 
-export function startRuntime(env: Record<string, string> = {}, args: string[] = []): Promise<RuntimeProcess> {
-  return startServer([bundle, ...args], /running at (http:\/\/\S+)\n/, {
-    ...process.env,
-    PORT: '0',
-    POWERTOOLS_LOG_LEVEL: 'WARN',
-    ...env,
+const ANNOUNCEMENT = /running at (http:\/\/\S+)\n/;
+
+/**
+ * The environment of a local-runtime process: this one's, less what `env` sets to undefined
+ * (`REDIS_URL: undefined` makes it start a redis-server of its own), with its default log level.
+ */
+function runtimeEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env };
+  // As a user's shell has them: the runtime sets its own.
+  delete merged.POWERTOOLS_LOG_LEVEL;
+  delete merged.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
+  return merged;
+}
+
+export function startRuntime(
+  env: Record<string, string | undefined> = {},
+  args: string[] = [],
+): Promise<RuntimeProcess> {
+  return startServer([bundle, ...args], ANNOUNCEMENT, runtimeEnv(env));
+}
+
+/** `npm start` as a user runs it, from the project's root. */
+export function startNpm(env: Record<string, string | undefined> = {}): Promise<RuntimeProcess> {
+  return startServer(['start'], ANNOUNCEMENT, runtimeEnv(env), 'npm');
+}
+
+/** Runs the local runtime until it exits by itself (a start that must fail), bounded. */
+export function runRuntimeToExit(
+  env: Record<string, string | undefined>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | string | null; output: string }> {
+  const child = spawn(process.execPath, [bundle], {
+    env: runtimeEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  child.stderr?.on('data', (chunk) => (output += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running after ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal, output });
+    });
+  });
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** The command line, arguments separated by spaces. */
+  command: string;
+}
+
+/** Every live process (Linux /proc), zombies left out. */
+export function processes(): ProcessInfo[] {
+  const found: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue;
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      found.push({ pid: Number(entry), ppid: Number(ppid), command });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** The processes below `pid`: children, their children, ... */
+export function descendants(pid: number): ProcessInfo[] {
+  const all = processes();
+  const below: ProcessInfo[] = [];
+  const queue = [pid];
+  for (let parent = queue.shift(); parent !== undefined; parent = queue.shift()) {
+    for (const p of all.filter((candidate) => candidate.ppid === parent)) {
+      below.push(p);
+      queue.push(p.pid);
+    }
+  }
+  return below;
+}
+
+/** Whether any of `pids` still runs. */
+export function anyRunning(pids: number[]): boolean {
+  const live = new Set(processes().map((p) => p.pid));
+  return pids.some((pid) => live.has(pid));
 }
 
 export async function postJson(
