@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
-import { Drain, runDrainLoop, type TickReport } from '#domain/drain';
+import { runDrainLoop, type TickReport } from '#domain/drain';
 import { engine } from './support/engine';
 import { testRedis, uniqueId } from './support/helpers';
 import { useApi } from './support/http';
