@@ -258,7 +258,7 @@ ${
     ? `
 Another process on the same state (it answers 503 while this one is stopped):
   ${shareEnv} PORT=${ports.PORT === 0 ? 0 : ports.PORT + 1} npm start
-Restart this one on the same ports (the state starts empty):
+Restart this one on the same ports (${data ? `the state is kept in ${data.dir}` : 'the state starts empty'}):
   ${[redisStarted && `REDIS_PORT=${redisStarted}`, dynamoStarted && `DYNAMODB_PORT=${dynamoStarted}`].filter(Boolean).join(' ')} npm start
 `
     : ''

@@ -118,7 +118,7 @@ describe('USER_AUTH=jwt on the local runtime', () => {
       status: 202,
       body: { status: 'QUEUED', position: 1 },
     });
-    expect((await api.call('GET', `${path}/ann`, undefined, undefined, as('ann'))).body).toEqual({
+    expect((await api.call('GET', `${path}/ann`, undefined, undefined, as('ann'))).body).toMatchObject({
       status: 'QUEUED',
       position: 1,
     });

@@ -141,7 +141,7 @@ export class CouponApi extends Construct {
             reason:
               route.access === 'public'
                 ? 'The health check is public on purpose and touches no data.'
-                : 'No JWT issuer was given to the stack: user routes take the userId from the request (README, "Deploy").',
+                : 'Open user routes, chosen explicitly with openUserRoutes=true for an API behind your own backend: they take the userId from the request (README, "Who may call what").',
           });
         }
       }

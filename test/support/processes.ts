@@ -72,10 +72,13 @@ const ANNOUNCEMENT = /running at (http:\/\/\S+)\n/;
  * (`REDIS_URL: undefined` makes it start a redis-server of its own), with its default log level.
  */
 function runtimeEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env };
-  // As a user's shell has them: the runtime sets its own.
-  delete merged.POWERTOOLS_LOG_LEVEL;
-  delete merged.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  // As a user's shell has them (the runtime sets its own), unless the test sets them itself.
+  const {
+    POWERTOOLS_LOG_LEVEL: _,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: __,
+    ...shell
+  } = process.env;
+  const merged: NodeJS.ProcessEnv = { ...shell, PORT: '0', ...env };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete merged[name];
   return merged;
 }

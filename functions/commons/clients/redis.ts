@@ -78,6 +78,9 @@ function createCluster(
       natMap,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
+      // A command whose node connection closed under it may have run: never send it again
+      // (ioredis would, after this delay, by default), its caller has had its answer.
+      retryDelayOnFailover: 0,
       slotsRefreshTimeout: options.connectTimeout,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
       // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
