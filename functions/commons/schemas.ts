@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_STOCK } from '#domain/coupons';
 
 // Request schemas: each message says what to send instead.

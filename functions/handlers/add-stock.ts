@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpHandler, json } from '#commons/http';
 import { couponQueue } from '#commons/queue';
 import { AddStockBody, CouponPath, jsonBody } from '#commons/schemas';

@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
+import { lazyIssuedCouponStore } from '#commons/lazy-tables';
 import { couponQueue } from '#commons/queue';
 import { CouponUserPath } from '#commons/schemas';
-import { issuedCouponStore } from '#commons/tables';
 import { requestStatus } from '#domain/coupons';
 
-const ports = { queue: couponQueue(), store: issuedCouponStore() };
+const ports = { queue: couponQueue(), store: lazyIssuedCouponStore() };
 
 /** GET /coupons/{couponId}/requests/{userId}: where a user stands, with the coupon's state and window. */
 export const handler = httpHandler(

@@ -1,15 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ADMISSION_ANSWERS } from '#commons/answers';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
+import { lazyIssuedCouponStore } from '#commons/lazy-tables';
 import { metrics, metricsEnabled } from '#commons/powertools';
 import { couponQueue } from '#commons/queue';
 import { CouponPath, CouponRequestBody, jsonBody } from '#commons/schemas';
-import { issuedCouponStore } from '#commons/tables';
 import { requestCoupon } from '#domain/coupons';
 
-const ports = { queue: couponQueue(), store: issuedCouponStore() };
+const ports = { queue: couponQueue(), store: lazyIssuedCouponStore() };
 
 /** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
 export const handler = httpHandler(
