@@ -5,7 +5,12 @@
 // faithful port of the seed's processQueue, uncapped.
 
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  paginateScan,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { couponShard } from '#adapters/dynamodb/shards';
 import { couponRows } from '../test/support/helpers';
@@ -112,6 +117,63 @@ export async function benchDrain(users = 20_000, runs = 3) {
         return users;
       });
 
+    /**
+     * The store's ceiling for ledger writes: the same rows in transactions of 99 rows plus the
+     * coupon's ledger item, written straight, one at a time per coupon, coupons in parallel.
+     */
+    const runRawTransactions = async (label: string, coupons: number) => {
+      const ids = Array.from({ length: coupons }, (_, c) => `${label}-${c}`);
+      for (const couponId of ids) {
+        await catalog.create(
+          { couponId, name: couponId, stock: users, createdAt: new Date().toISOString() },
+          couponId,
+        );
+      }
+      return measure(async () => {
+        await Promise.all(
+          ids.map(async (couponId, c) => {
+            const mine = Array.from(
+              { length: Math.ceil((users - c) / coupons) },
+              (_, i) => `u${c + i * coupons}`,
+            );
+            for (let i = 0; i < mine.length; i += config.transactionRows) {
+              const chunk = mine.slice(i, i + config.transactionRows);
+              await db.send(
+                new TransactWriteCommand({
+                  TransactItems: [
+                    ...chunk.map((userId) => ({
+                      Put: {
+                        TableName: issuedTable,
+                        Item: {
+                          couponId,
+                          userId,
+                          issuedAt: new Date().toISOString(),
+                          used: false,
+                          generation: 1,
+                          couponShard: couponShard(couponId, userId),
+                        },
+                        ConditionExpression: 'attribute_not_exists(userId)',
+                      },
+                    })),
+                    {
+                      Update: {
+                        TableName: servers.tables.couponsTable,
+                        Key: { couponId },
+                        UpdateExpression: 'SET issued = issued + :n, remaining = remaining - :n',
+                        ConditionExpression: 'generation = :g AND remaining >= :n',
+                        ExpressionAttributeValues: { ':n': chunk.length, ':g': 1 },
+                      },
+                    },
+                  ],
+                }),
+              );
+            }
+          }),
+        );
+        return users;
+      });
+    };
+
     /** This system: N users admitted to `coupons` coupons of their own, drained with the default settings. */
     const runOurs = async (label: string, coupons: number) => {
       const ids = Array.from({ length: coupons }, (_, c) => `${label}-${c}`);
@@ -166,9 +228,18 @@ export async function benchDrain(users = 20_000, runs = 3) {
 
     // Each side runs `runs` times, interleaved; the median run of each is reported.
     type Run = Awaited<ReturnType<typeof measure>>;
-    const all: Record<'raw' | 'one' | 'four' | 'seed', Run[]> = { raw: [], one: [], four: [], seed: [] };
+    const all: Record<'raw' | 'rawTx1' | 'rawTx4' | 'one' | 'four' | 'seed', Run[]> = {
+      raw: [],
+      rawTx1: [],
+      rawTx4: [],
+      one: [],
+      four: [],
+      seed: [],
+    };
     for (let r = 0; r < runs; r++) {
       all.raw.push(await runRaw(`raw-${r}`));
+      all.rawTx1.push(await runRawTransactions(`rawtx1-${r}`, 1));
+      all.rawTx4.push(await runRawTransactions(`rawtx4-${r}`, 4));
       all.one.push(await runOurs(`one-${r}`, 1));
       all.four.push(await runOurs(`four-${r}`, 4));
       all.seed.push(await runSeed(`seed-${r}`));
@@ -177,6 +248,8 @@ export async function benchDrain(users = 20_000, runs = 3) {
     const median = (list: Run[]) =>
       [...list].sort((x, y) => x.seconds - y.seconds)[Math.floor(list.length / 2)] as Run;
     const raw = median(all.raw);
+    const rawTx1 = median(all.rawTx1);
+    const rawTx4 = median(all.rawTx4);
     const one = median(all.one);
     const four = median(all.four);
     const seed = median(all.seed);
@@ -193,7 +266,9 @@ export async function benchDrain(users = 20_000, runs = 3) {
       `3. Drain of ${users.toLocaleString('en-US')} queued users into DynamoDB Local through the ledger, median of ${runs} runs (targets: >= 0.9x the raw rate, >= 10x the seed)`,
       [
         row('raw BatchWriteItem, 25 rows x 8 in flight, no ledger (the reference)', raw),
-        row(`this drain, 1 coupon (99-row transactions, one at a time per coupon)`, one),
+        row(`raw ledger transactions (${config.transactionRows} rows + ledger), 1 coupon`, rawTx1),
+        row(`raw ledger transactions, 4 coupons in parallel`, rawTx4),
+        row(`this drain, 1 coupon`, one),
         row(`this drain, 4 coupons at once`, four),
         row("the seed's processQueue, uncapped", seed),
       ],
@@ -202,17 +277,20 @@ export async function benchDrain(users = 20_000, runs = 3) {
       users,
       runs,
       raw,
+      rawTransactions: { oneCoupon: rawTx1, fourCoupons: rawTx4 },
       ours: { oneCoupon: one, fourCoupons: four, settings: config },
       seed,
       ratios: {
         oneCouponToRaw: one.rate / raw.rate,
         fourCouponsToRaw: four.rate / raw.rate,
+        oneCouponToRawTransactions: one.rate / rawTx1.rate,
+        fourCouponsToRawTransactions: four.rate / rawTx4.rate,
         oneCouponToSeed: one.rate / seed.rate,
       },
       allRuns: all,
     };
     console.log(
-      `ratios: 1 coupon ${round(result.ratios.oneCouponToRaw, 2)}x raw, 4 coupons ${round(result.ratios.fourCouponsToRaw, 2)}x raw, ${round(result.ratios.oneCouponToSeed, 1)}x the seed port`,
+      `ratios: 4 coupons ${round(result.ratios.fourCouponsToRaw, 2)}x raw BatchWriteItem, ${round(result.ratios.fourCouponsToRawTransactions, 2)}x raw transactions; 1 coupon ${round(result.ratios.oneCouponToRaw, 2)}x raw BatchWriteItem, ${round(result.ratios.oneCouponToRawTransactions, 2)}x raw transactions; ${round(result.ratios.oneCouponToSeed, 1)}x the seed port`,
     );
     console.log(`written: ${writeResult('drain', result)}`);
     return result;

@@ -117,6 +117,24 @@ export function toEvent(
   };
 }
 
+/** One answer a route gave, for whoever watches the runtime (the console's counts, the request log). */
+export interface RouteAnswer {
+  route: Route;
+  pathParameters: Record<string, string>;
+  statusCode: number;
+  body: string;
+  /** Time spent in the handler. */
+  ms: number;
+}
+
+/** Optional extras around the routes: the console's page and its answer counts. */
+export interface LocalApiHooks {
+  /** Consulted before route matching; resolves true when it has answered the request itself. */
+  handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+  /** Told of every answer a route gave, once it was sent. */
+  answered?: (answer: RouteAnswer) => void;
+}
+
 export interface LocalApi {
   server: Server;
   url: string;
@@ -131,6 +149,7 @@ export async function startLocalApi(
   routes: readonly LocalRoute[],
   port = 0,
   host = '127.0.0.1',
+  hooks: LocalApiHooks = {},
 ): Promise<LocalApi> {
   const matchers = routes.map(compile);
   const handlers = new Map<string, ApiHandler>();
@@ -139,6 +158,7 @@ export async function startLocalApi(
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (hooks.handle && (await hooks.handle(req, res, url))) return;
       let found: { matcher: Matcher; values: string[] } | undefined;
       for (const matcher of matchers) {
         const match = matcher.route.method === req.method ? matcher.pattern.exec(url.pathname) : null;
@@ -167,6 +187,7 @@ export async function startLocalApi(
       }
       const { route } = found.matcher;
       const handler = handlers.get(route.name) as ApiHandler;
+      const started = performance.now();
       const result = await handler(toEvent(req, url, route, pathParameters, body), lambdaContext(route.name));
       send(
         res,
@@ -174,6 +195,14 @@ export async function startLocalApi(
         result.body ?? '',
         (result.headers ?? {}) as Record<string, string>,
       );
+      const ms = performance.now() - started;
+      hooks.answered?.({
+        route,
+        pathParameters,
+        statusCode: result.statusCode ?? 200,
+        body: result.body ?? '',
+        ms,
+      });
     } catch (error) {
       console.error('local api: unhandled error', error);
       if (!res.headersSent) send(res, 500, { error: 'INTERNAL_ERROR', message: 'The local runtime failed.' });

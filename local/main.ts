@@ -3,9 +3,11 @@
 // DynamoDB-compatible store (given, or started here), tables created where missing.
 
 import { drainConfig } from '#commons/config';
-import type { TickReport } from '#domain/drain';
 import { startLocalApi } from './api';
+import { localConsole } from './console/console';
+import { type DataDir, dataDirFromArgs } from './data-dir';
 import { ensureTables, type LocalDynamoDb, localAwsEnvironment, startDynamoDbLocal } from './dynamodb';
+import { drainReporter, withRequestLog } from './log';
 import { type LocalRedis, startRedis } from './redis-server';
 import { LOCAL_ROUTES } from './routes';
 
@@ -17,21 +19,30 @@ function fail(message: string): never {
 }
 
 async function main() {
+  let data: DataDir | undefined;
+  try {
+    data = dataDirFromArgs(process.argv.slice(2));
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     fail(`PORT must be a port number, got "${env.PORT}".`);
 
   let redis: LocalRedis | undefined;
   if (!env.REDIS_URL) {
-    redis = await startRedis({ port: env.REDIS_PORT ? Number(env.REDIS_PORT) : undefined }).catch(
-      (error: Error) => fail(error.message),
-    );
+    redis = await startRedis({
+      port: env.REDIS_PORT ? Number(env.REDIS_PORT) : undefined,
+      ...data?.redis,
+    }).catch((error: Error) => fail(error.message));
     env.REDIS_URL = redis.url;
   }
 
+  // Before DynamoDB Local starts: the client that waits for it signs its requests with these.
+  localAwsEnvironment(env);
   let dynamo: LocalDynamoDb | undefined;
   if (!env.DYNAMODB_ENDPOINT) {
-    dynamo = await startDynamoDbLocal({ port: Number(env.DYNAMODB_PORT ?? 0) }).catch(
+    dynamo = await startDynamoDbLocal({ port: Number(env.DYNAMODB_PORT ?? 0), ...data?.dynamodb }).catch(
       async (error: Error) => {
         await redis?.stop();
         return fail(error.message);
@@ -39,7 +50,6 @@ async function main() {
     );
     env.DYNAMODB_ENDPOINT = dynamo.endpoint;
   }
-  localAwsEnvironment(env);
   env.COUPONS_TABLE ??= 'coupons';
   env.ISSUED_TABLE ??= 'issued-coupons';
   env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -51,7 +61,8 @@ async function main() {
   });
 
   // Handler modules read the environment when they load, so they load only now.
-  const api = await startLocalApi(LOCAL_ROUTES, port, env.HOST ?? '127.0.0.1').catch(
+  const hooks = await withRequestLog(localConsole());
+  const api = await startLocalApi(LOCAL_ROUTES, port, env.HOST ?? '127.0.0.1', hooks).catch(
     async (error: NodeJS.ErrnoException) => {
       await dynamo?.stop();
       await redis?.stop();
@@ -68,15 +79,7 @@ async function main() {
 
   const config = drainConfig();
   const stop = new AbortController();
-  const report = (tick: TickReport) => {
-    if (tick.claimed + tick.persisted + tick.failed === 0) return;
-    console.log(
-      `drain: issued ${tick.claimed}, persisted ${tick.persisted}` +
-        (tick.recovered ? ` (${tick.recovered} recovered)` : '') +
-        (tick.failed ? `, ${tick.failed} failed and kept pending` : '') +
-        `; waiting ${tick.queued}, pending ${tick.pending}`,
-    );
-  };
+  const report = drainReporter();
   const loop = (async () => {
     while (!stop.signal.aborted) {
       await runDrainLoop(drain, {
@@ -109,9 +112,12 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   const u = api.url;
+  const kept = (what: string, dir: string | undefined) =>
+    dir ? `, kept in ${dir}` : `, in memory: ${what} is gone at stop (--data-dir DIR keeps it)`;
   console.log(`FCFS coupons running at ${u}
-  Redis:    ${env.REDIS_URL}${redis ? ' (started here)' : ''}
-  DynamoDB: ${env.DYNAMODB_ENDPOINT}${dynamo ? ' (DynamoDB Local, in memory, started here)' : ''}
+  Console:  ${u}/
+  Redis:    ${env.REDIS_URL}${redis ? ` (started here${kept('its data', data?.redis.dir)})` : ''}
+  DynamoDB: ${env.DYNAMODB_ENDPOINT}${dynamo ? ` (DynamoDB Local, started here${kept('every table', data?.dynamodb.dataDir)})` : ''}
   Drain:    every ${config.intervalMs} ms
 
 Try:
@@ -120,6 +126,7 @@ Try:
   curl -s ${u}/coupons/welcome/requests/alice
   curl -s ${u}/coupons/welcome
   curl -s ${u}/users/alice/coupons
+  npm run sale -- --url ${u} --users 10000 --stock 1000
 
 Another process on the same state:
   REDIS_URL=${env.REDIS_URL} DYNAMODB_ENDPOINT=${env.DYNAMODB_ENDPOINT} PORT=${port === 0 ? 0 : port + 1} npm start

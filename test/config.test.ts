@@ -34,6 +34,7 @@ describe('configuration from the environment', () => {
       couponConcurrency: 8,
       pendingTimeoutMs: 30_000,
       finishGraceMs: 3 * 24 * 3_600_000,
+      transactionRows: 99,
     });
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
 import { Drain, runDrainLoop, type TickReport } from '#domain/drain';
-import type { CouponQueue } from '#domain/ports';
 import { engine } from './support/engine';
 import { testRedis, uniqueId } from './support/helpers';
 import { useApi } from './support/http';
@@ -207,9 +206,11 @@ describe('a finished coupon costs nothing', () => {
     expect(live).not.toContain(closed);
 
     await expect
-      .poll(async () => redis.exists(couponKeys(soldOut).issued, couponKeys(closed).issued), {
-        timeout: 10_000,
-      })
+      .poll(
+        async () =>
+          (await redis.exists(couponKeys(soldOut).issued)) + (await redis.exists(couponKeys(closed).issued)),
+        { timeout: 10_000 },
+      )
       .toBe(0);
     // What stays: the small state, so late requests still get the right answer.
     expect(await redis.exists(couponKeys(soldOut).state)).toBe(1);
@@ -224,45 +225,6 @@ describe('a finished coupon costs nothing', () => {
 });
 
 describe('the drain at scale and at rest', () => {
-  it('visits 1,000 open coupons in one tick, a bounded number at a time', async () => {
-    const ids = Array.from({ length: 1000 }, () => uniqueId('many'));
-    for (let i = 0; i < ids.length; i += 50) {
-      await Promise.all(ids.slice(i, i + 50).map((couponId) => main.create(couponId, 2)));
-    }
-    await Promise.all(ids.slice(0, 100).map((couponId) => main.queue.admit(couponId, 'ann')));
-    // Counts coupons with a Redis call under way at the same moment.
-    const active = new Map<string, number>();
-    let most = 0;
-    const counted = new Proxy(main.queue, {
-      get(target, name) {
-        const value = Reflect.get(target, name);
-        if (typeof value !== 'function') return value;
-        return async (couponId: unknown, ...rest: unknown[]) => {
-          const key = String(couponId);
-          active.set(key, (active.get(key) ?? 0) + 1);
-          most = Math.max(most, active.size);
-          try {
-            return await value.call(target, couponId, ...rest);
-          } finally {
-            const left = (active.get(key) ?? 1) - 1;
-            if (left === 0) active.delete(key);
-            else active.set(key, left);
-          }
-        };
-      },
-    }) as CouponQueue;
-    const drain = new Drain(main.catalog, counted, main.store, {
-      batchSize: 100,
-      pendingTimeoutMs: 30_000,
-      couponConcurrency: 8,
-    });
-    const report = await drain.tick(far());
-    for (const couponId of ids) expect(part(report, couponId)).toBeDefined();
-    expect(ids.slice(0, 100).map((id) => part(report, id)?.persisted)).toEqual(Array(100).fill(1));
-    expect(most).toBeGreaterThan(1);
-    expect(most).toBeLessThanOrEqual(8);
-  });
-
   it('returns after one tick when nobody waits, nothing is pending and nothing opens within a minute', async () => {
     await create({ opensAt: new Date((await redisNow()) + 3_600_000).toISOString() });
     let ticks = 0;

@@ -40,6 +40,8 @@ afterAll(async () => {
 });
 
 const tick = () => drain.tick(Date.now() + 5_000);
+const part = (report: Awaited<ReturnType<typeof tick>>, couponId: string) =>
+  report.perCoupon.find((c) => c.couponId === couponId);
 
 it('answers 503 while Redis is down, changes nothing, and recovers by itself when it is back', async () => {
   const couponId = uniqueId('outage');
@@ -216,4 +218,37 @@ it('never sends a command again after its caller was answered, and says the chan
     await e.close();
     await proxy.close();
   }
+});
+
+it('says a create was saved when Redis fails between DynamoDB and Redis, and the drain opens it', async () => {
+  const couponId = uniqueId('saved');
+  const { proxy, e } = await throughProxy();
+  try {
+    // Redis answers the clock, then goes silent just as the coupon is opened in it.
+    const queue = new Proxy(e.queue, {
+      get(target, name) {
+        const value = Reflect.get(target, name);
+        if (name !== 'restore') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) => {
+          proxy.blackholeNew(true);
+          proxy.hold();
+          return value.apply(target, args);
+        };
+      },
+    });
+    const { createCoupon } = await import('#domain/coupons');
+    const attempt = createCoupon(
+      { catalog: e.catalog, queue },
+      { couponId, name: 'saved', stock: 2 },
+      'saved-1',
+    );
+    await expect(attempt).rejects.toMatchObject({ name: 'DependencyUnavailable', mayHaveApplied: true });
+    await expect(attempt).rejects.toThrow(/is saved, but Redis could not be reached to open it/);
+  } finally {
+    proxy.release();
+    await e.close();
+    await proxy.close();
+  }
+  expect(part(await tick(), couponId)).toMatchObject({ restored: 1 });
+  expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(202);
 });

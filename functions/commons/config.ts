@@ -88,6 +88,8 @@ export interface DrainConfig {
   pendingTimeoutMs: number;
   /** How long a finished coupon's queue, issued and pending keys stay in Redis. */
   finishGraceMs: number;
+  /** Rows per ledger transaction (besides the ledger item; TransactWriteItems takes 100 actions). */
+  transactionRows: number;
 }
 
 export function drainConfig(env: Env = process.env): DrainConfig {
@@ -98,5 +100,6 @@ export function drainConfig(env: Env = process.env): DrainConfig {
     couponConcurrency: integer(env, 'DRAIN_COUPON_CONCURRENCY', 8, 1, 256),
     pendingTimeoutMs: integer(env, 'PENDING_TIMEOUT_MS', 30_000, 100, 3_600_000),
     finishGraceMs: integer(env, 'FINISHED_GRACE_MS', 3 * 24 * 3_600_000, 0, 365 * 24 * 3_600_000),
+    transactionRows: integer(env, 'DRAIN_TRANSACTION_ROWS', 99, 1, 99),
   };
 }

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCouponCatalog } from '#adapters/dynamodb/coupon-catalog';
 import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store';
 import { createDynamoDbClient } from './clients/dynamodb';
-import { tablesConfig } from './config';
+import { drainConfig, tablesConfig } from './config';
 
 // The DynamoDB side of the wiring: made once per container from the environment, on first use.
 
@@ -16,7 +16,9 @@ function dynamoDb(): DynamoDBDocumentClient {
 }
 
 export function issuedCouponStore(): DynamoIssuedCouponStore {
-  store ??= new DynamoIssuedCouponStore(dynamoDb(), tablesConfig());
+  store ??= new DynamoIssuedCouponStore(dynamoDb(), tablesConfig(), {
+    rowsPerTransaction: drainConfig().transactionRows,
+  });
   return store;
 }
 

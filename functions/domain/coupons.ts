@@ -86,8 +86,20 @@ export async function createCoupon(
   const coupon: Coupon = { ...input, createdAt: new Date(now).toISOString() };
   if ((await catalog.create(coupon, requestToken)) === 'CREATED') {
     const record = await catalog.get(coupon.couponId);
-    if (record) await openInQueue(queue, record);
-    return record ? definition(record) : coupon;
+    if (!record) return coupon;
+    try {
+      await openInQueue(queue, record);
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailable)) throw error;
+      // Saved, not open: say so, rather than "nothing was changed".
+      throw new DependencyUnavailable(
+        'Redis',
+        true,
+        error,
+        `The coupon "${coupon.couponId}" is saved, but Redis could not be reached to open it: the drain opens it within a minute, or repeat this call (it then answers 409 and opens it).`,
+      );
+    }
+    return definition(record);
   }
   const existing = await catalog.get(coupon.couponId);
   if (existing && !existing.finished && typeof (await queue.snapshot(existing.couponId)) === 'string') {

@@ -84,12 +84,15 @@ export class DependencyUnavailable extends DomainError {
     readonly dependency: 'Redis' | 'DynamoDB',
     readonly mayHaveApplied: boolean,
     cause?: unknown,
+    /** What was done before the dependency failed, when something was. */
+    message?: string,
   ) {
     super(
       'SERVICE_UNAVAILABLE',
-      mayHaveApplied
-        ? `${dependency} did not answer in time; the change may or may not have been made. Check before you retry.`
-        : `${dependency} is unavailable right now; nothing was changed. Retry in a few seconds.`,
+      message ??
+        (mayHaveApplied
+          ? `${dependency} did not answer in time; the change may or may not have been made. Check before you retry.`
+          : `${dependency} is unavailable right now; nothing was changed. Retry in a few seconds.`),
       { cause },
     );
   }

@@ -59,8 +59,8 @@ export function startServer(args: string[], announcement: RegExp, env: NodeJS.Pr
   });
 }
 
-export function startRuntime(env: Record<string, string> = {}): Promise<RuntimeProcess> {
-  return startServer([bundle], /running at (http:\/\/\S+)\n/, {
+export function startRuntime(env: Record<string, string> = {}, args: string[] = []): Promise<RuntimeProcess> {
+  return startServer([bundle, ...args], /running at (http:\/\/\S+)\n/, {
     ...process.env,
     PORT: '0',
     POWERTOOLS_LOG_LEVEL: 'WARN',

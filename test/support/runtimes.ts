@@ -5,7 +5,9 @@ import { buildLocalRuntime, type RuntimeProcess, removeLocalRuntime, startRuntim
  * Local-runtime processes for a whole test file: the bundle is built before its tests; whatever
  * is still running after them is killed, and the bundle removed. Call it at the top level.
  */
-export function useRuntimes(): { start: (env?: Record<string, string>) => Promise<RuntimeProcess> } {
+export function useRuntimes(): {
+  start: (env?: Record<string, string>, args?: string[]) => Promise<RuntimeProcess>;
+} {
   const started: RuntimeProcess[] = [];
   beforeAll(buildLocalRuntime);
   afterAll(() => {
@@ -13,8 +15,8 @@ export function useRuntimes(): { start: (env?: Record<string, string>) => Promis
     removeLocalRuntime();
   });
   return {
-    start: async (env) => {
-      const runtime = await startRuntime(env);
+    start: async (env, args) => {
+      const runtime = await startRuntime(env, args);
       started.push(runtime);
       return runtime;
     },
