@@ -5,7 +5,7 @@ import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DomainError } from '#domain/errors';
 import { ERROR_STATUS } from './answers';
 import { logger, metrics, metricsEnabled } from './powertools';
@@ -112,7 +112,7 @@ const bodyLimit = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, Http
  * parser with `schema` (only the parts of the event it names are checked and passed on), and
  * one error-to-HTTP mapping. `handle` receives the parsed event.
  */
-export function httpHandler<S extends z.ZodType>(
+export function httpHandler<S extends z.ZodMiniType>(
   schema: S,
   handle: (event: z.output<S>) => Promise<HttpResponse>,
 ): ApiHandler {

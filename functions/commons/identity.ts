@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { HttpError } from './http';
 import { Id } from './schemas';
 
 /** The part of an HTTP API event a JWT authorizer fills in. */
-export const JwtContext = z
-  .object({
-    authorizer: z
-      .object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }).optional() })
-      .optional(),
-  })
-  .optional();
+export const JwtContext = z.optional(
+  z.object({
+    authorizer: z.optional(
+      z.object({ jwt: z.optional(z.object({ claims: z.record(z.string(), z.unknown()) })) }),
+    ),
+  }),
+);
 
 /**
  * Who the caller is. With USER_AUTH=jwt (the stack sets it when it has a JWT authorizer) the

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { httpHandler, json } from '#commons/http';
 import { couponQueue } from '#commons/queue';
 import { AddStockBody, CouponPath, jsonBody } from '#commons/schemas';

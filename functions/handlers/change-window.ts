@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { httpHandler, json } from '#commons/http';
 import { couponQueue } from '#commons/queue';
 import { ChangeWindowBody, CouponPath, jsonBody } from '#commons/schemas';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { httpHandler, json } from '#commons/http';
 import { METRIC } from '#commons/metric-names';
 import { metrics, metricsEnabled } from '#commons/powertools';
