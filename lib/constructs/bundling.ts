@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type BuildOptions, type BuildResult, buildSync } from 'esbuild';
 
@@ -48,4 +49,32 @@ export function bundleHandler(
   options: BuildOptions = {},
 ): BuildResult {
   return buildSync({ ...bundleOptions(handlerModule, outdir), ...options });
+}
+
+/**
+ * The files of a bundle that load before its handler is ready: the entry and the chunks it
+ * imports statically, transitively; not those behind an `import()`, loaded when first used.
+ */
+export function staticFiles(dir: string, entry = ENTRY_FILE): string[] {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    const code = readFileSync(path.join(dir, file), 'utf8');
+    // Minified static imports: import"./x.mjs" and from"./x.mjs"; a dynamic one is import("./x.mjs").
+    for (const [, specifier] of code.matchAll(/(?:\bimport|\bfrom)\s*["'](\.\.?\/[^"']+\.mjs)["']/g)) {
+      const target = path.posix.join(path.posix.dirname(file), specifier as string);
+      if (!seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** Every .mjs file of a bundle, relative to its directory. */
+export function allFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.mjs'))
+    .map((file) => file.split(path.sep).join('/'));
 }

@@ -36,6 +36,9 @@ export class CouponFunction extends LambdaFunction {
         assetHashType: AssetHashType.OUTPUT,
         bundling: {
           image: DockerImage.fromRegistry('unused-local-bundling'),
+          // CDK caches staged assets by their bundling options: naming the handler here keeps
+          // each function's bundle its own.
+          command: ['bundle', handlerModule],
           local: {
             tryBundle: (outputDir) => {
               bundleHandler(handlerModule, outputDir);
