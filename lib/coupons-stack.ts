@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../functions/commons/metric-names';
-import { CouponApi, type JwtSettings } from './constructs/api';
+import { CouponApi, type JwtSettings, type PrewarmSettings } from './constructs/api';
 import { Cache, type CacheEngine, type CacheMode } from './constructs/cache';
 import { DRAIN_TIMEOUT, Drain } from './constructs/drain';
 import { Network } from './constructs/network';
@@ -25,6 +25,8 @@ export interface CouponsStackProps extends StackProps {
   drainIntervalMs?: number;
   /** An address to send alarms to. @default none (the alarm topic only) */
   alarmEmail?: string;
+  /** Provisioned concurrency on the request and status functions, always or around a sale. @default none */
+  prewarm?: PrewarmSettings;
 }
 
 const SERVICE = DEFAULT_SERVICE_NAME;
@@ -67,6 +69,7 @@ export class CouponsStack extends Stack {
       environment,
       throttle: props.throttle ?? { rateLimit: 10_000, burstLimit: 5_000 },
       jwt: props.jwt,
+      prewarm: props.prewarm,
     });
     this.drain = new Drain(this, 'Drain', {
       vpc: this.network.vpc,

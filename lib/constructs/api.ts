@@ -9,8 +9,10 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Schedule } from 'aws-cdk-lib/aws-applicationautoscaling';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES, type Route } from '../../functions/routes';
@@ -23,6 +25,22 @@ export interface JwtSettings {
   audience: string[];
 }
 
+/**
+ * Provisioned concurrency for the functions a sale's first seconds hit (PREWARMED_ROUTES): that
+ * many execution environments each, initialized before the requests come, behind an alias the API
+ * calls. With a sale window, only from `leadMinutes` before it opens until it ends (Application
+ * Auto Scaling scheduled actions); without one, always.
+ */
+export interface PrewarmSettings {
+  concurrency: number;
+  window?: { start: Date; end: Date };
+  /** @default 15 */
+  leadMinutes?: number;
+}
+
+/** The routes every shopper of a sale calls in its first seconds. */
+export const PREWARMED_ROUTES = ['RequestCoupon', 'GetRequest'] as const;
+
 export interface CouponApiProps {
   vpc: IVpc;
   securityGroup: ISecurityGroup;
@@ -33,6 +51,8 @@ export interface CouponApiProps {
   throttle: { rateLimit: number; burstLimit: number };
   /** With it, user routes need a JWT and the user is its `sub`. */
   jwt?: JwtSettings;
+  /** @default none: every environment starts cold, on demand */
+  prewarm?: PrewarmSettings;
 }
 
 /**
@@ -43,6 +63,8 @@ export class CouponApi extends Construct {
   readonly api: HttpApi;
   readonly stage: HttpStage;
   readonly functions: Record<string, CouponFunction> = {};
+  /** The alias the API calls, for the prewarmed functions. */
+  readonly aliases: Record<string, Alias> = {};
 
   constructor(scope: Construct, id: string, props: CouponApiProps) {
     super(scope, id);
@@ -92,7 +114,10 @@ export class CouponApi extends Construct {
       const [created] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.name}Integration`, fn),
+        integration: new HttpLambdaIntegration(
+          `${route.name}Integration`,
+          this.prewarmed(route.name, fn, props.prewarm) ?? fn,
+        ),
         authorizer,
       });
       if (!authorizer && created) {
@@ -105,5 +130,26 @@ export class CouponApi extends Construct {
         });
       }
     }
+  }
+
+  private prewarmed(name: string, fn: CouponFunction, prewarm?: PrewarmSettings): Alias | undefined {
+    if (!prewarm || !(PREWARMED_ROUTES as readonly string[]).includes(name)) return undefined;
+    const { concurrency, window, leadMinutes = 15 } = prewarm;
+    const alias = new Alias(this, `${name}Live`, {
+      aliasName: 'live',
+      version: fn.currentVersion,
+      provisionedConcurrentExecutions: window ? undefined : concurrency,
+    });
+    if (window) {
+      const scaling = alias.addAutoScaling({ minCapacity: 0, maxCapacity: concurrency });
+      scaling.scaleOnSchedule('BeforeSale', {
+        schedule: Schedule.at(new Date(window.start.getTime() - leadMinutes * 60_000)),
+        minCapacity: concurrency,
+        maxCapacity: concurrency,
+      });
+      scaling.scaleOnSchedule('AfterSale', { schedule: Schedule.at(window.end), minCapacity: 0 });
+    }
+    this.aliases[name] = alias;
+    return alias;
   }
 }
