@@ -146,12 +146,11 @@ it('fails fast with a clear message when Redis cannot be reached at all', async 
   const { createRedisClient } = await import('#commons/clients/redis');
   const { DependencyUnavailable } = await import('#domain/errors');
   // A port nothing listens on.
-  const client = createRedisClient({
-    urls: ['redis://127.0.0.1:1'],
-    cluster: false,
-    keyPrefix: '',
-    timeoutMs: 200,
-  });
+  const { ioredisScripts } = await import('#adapters/redis/scripts');
+  const client = createRedisClient(
+    { urls: ['redis://127.0.0.1:1'], cluster: false, keyPrefix: '', timeoutMs: 200 },
+    { scripts: ioredisScripts() },
+  );
   const queue = new RedisCouponQueue(client, 200);
   try {
     await expect(queue.admit('c', 'u')).rejects.toBeInstanceOf(DependencyUnavailable);

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -8,6 +9,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod/mini';
 import { DomainError } from '#domain/errors';
 import { ERROR_STATUS } from './answers';
+import { ORIGIN_VERIFY_HEADER } from './edge';
 import { logger, metrics, metricsEnabled } from './powertools';
 import { traceInvocations } from './tracing';
 
@@ -108,6 +110,28 @@ const bodyLimit = (maxBytes: number): MiddlewareObj<APIGatewayProxyEventV2, Http
 });
 
 /**
+ * Refuses, before any work, a request that did not come through CloudFront: it lacks the secret
+ * header. ORIGIN_VERIFY_SECRET is set by the stack on the routes CloudFront fronts; unset, no check
+ * (an empty list: middy takes a list of middlewares, and refuses an empty one).
+ */
+const throughEdgeOnly = (
+  secret: string | undefined,
+): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse>[] => {
+  if (!secret) return [];
+  const expected = Buffer.from(secret);
+  return [
+    {
+      before: (request) => {
+        const given = Buffer.from(request.event.headers?.[ORIGIN_VERIFY_HEADER] ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          throw new HttpError(403, 'FORBIDDEN', 'Call this API through its CloudFront address.');
+        }
+      },
+    },
+  ];
+};
+
+/**
  * An HTTP API (payload v2) handler: Powertools logger, metrics and tracer, a count of responses, the body limit, the
  * parser with `schema` (only the parts of the event it names are checked and passed on), and
  * one error-to-HTTP mapping. `handle` receives the parsed event.
@@ -125,6 +149,7 @@ export function httpHandler<S extends z.ZodMiniType>(
   return chain
     .use(traceInvocations())
     .use(errorResponses())
+    .use(throughEdgeOnly(process.env.ORIGIN_VERIFY_SECRET))
     .use(bodyLimit(MAX_BODY_BYTES))
     .use(parser({ schema }))
     .handler(async (event) => handle(event as unknown as z.output<S>)) as unknown as ApiHandler;

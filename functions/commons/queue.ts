@@ -1,6 +1,7 @@
 import { RedisCouponQueue } from '#adapters/redis/coupon-queue';
 import { ioredisScripts } from '#adapters/redis/scripts';
 import { createRedisClient, type RedisClient } from './clients/redis';
+import { iamAuthFromEnv } from './clients/redis-auth';
 import { redisConfig } from './config';
 
 // The Redis side of the wiring: made once per container from the environment, on first use.
@@ -11,7 +12,7 @@ let redis: RedisClient | undefined;
 let queue: RedisCouponQueue | undefined;
 
 export function redisClient(): RedisClient {
-  redis ??= createRedisClient(redisConfig(), ioredisScripts());
+  redis ??= createRedisClient(redisConfig(), { scripts: ioredisScripts(), auth: iamAuthFromEnv() });
   return redis;
 }
 

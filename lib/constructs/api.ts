@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -12,9 +13,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { Schedule } from 'aws-cdk-lib/aws-applicationautoscaling';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../../functions/commons/cors';
 import { ROUTES, type Route } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
 import { grantNeeds } from './grants';
@@ -49,8 +52,17 @@ export interface CouponApiProps {
   environment: Record<string, string>;
   /** Stage throttling: steady requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
-  /** With it, user routes need a JWT and the user is its `sub`. */
+  /** With it, user routes need a JWT and the user is its `sub`. Without it, they are open. */
   jwt?: JwtSettings;
+  /** The cache the Redis functions authenticate to. */
+  cache: { grantConnect(grantee: IGrantable): void };
+  /** Browser origins allowed to call the API (CORS, credentials allowed). @default none: no CORS */
+  allowedOrigins?: string[];
+  /**
+   * With CloudFront in front, the secret it adds as a header: the user routes' functions refuse
+   * requests without it (ORIGIN_VERIFY_SECRET). @default none: no check
+   */
+  originSecret?: string;
   /** @default none: every environment starts cold, on demand */
   prewarm?: PrewarmSettings;
 }
@@ -68,9 +80,23 @@ export class CouponApi extends Construct {
 
   constructor(scope: Construct, id: string, props: CouponApiProps) {
     super(scope, id);
+    const origins = props.allowedOrigins ?? [];
     this.api = new HttpApi(this, 'Http', {
       description: 'First-come-first-served coupons',
       createDefaultStage: false,
+      // API Gateway answers preflights itself and adds the CORS headers to every response.
+      corsPreflight: origins.length
+        ? {
+            allowOrigins: origins,
+            allowCredentials: true,
+            allowHeaders: [...CORS_ALLOW_HEADERS],
+            exposeHeaders: [...CORS_EXPOSE_HEADERS],
+            allowMethods: [...new Set(ROUTES.map((route) => route.method)), 'OPTIONS' as const].map(
+              (method) => CorsHttpMethod[method],
+            ),
+            maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+          }
+        : undefined,
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: RetentionDays.ONE_MONTH,
@@ -106,9 +132,13 @@ export class CouponApi extends Construct {
         environment: {
           ...props.environment,
           ...(props.jwt && route.access === 'user' ? { USER_AUTH: 'jwt' } : {}),
+          ...(props.originSecret && route.access === 'user'
+            ? { ORIGIN_VERIFY_SECRET: props.originSecret }
+            : {}),
         },
       });
       grantNeeds(fn, route.needs, props.tables);
+      if (route.needs.redis) props.cache.grantConnect(fn);
       this.functions[route.name] = fn;
       const authorizer = authorizers[route.access];
       const [created] = this.api.addRoutes({
@@ -126,7 +156,7 @@ export class CouponApi extends Construct {
           reason:
             route.access === 'public'
               ? 'The health check is public on purpose and touches no data.'
-              : 'No JWT issuer was given to the stack: user routes take the userId from the request (README, "Deploy").',
+              : 'Open user routes, chosen explicitly with openUserRoutes=true for an API behind your own backend: they take the userId from the request (README, "Who may call what").',
         });
       }
     }

@@ -8,9 +8,10 @@ import { CouponsStack, type CouponsStackProps } from '../../lib/coupons-stack';
 // The synthesized template, property by property. Bundling is skipped here (an empty asset);
 // test/cdk/synth.test.ts runs the real `cdk synth` with esbuild.
 
-function synth(props: CouponsStackProps = {}) {
+/** The stack with `props`; user routes open unless a JWT issuer is given (one or the other is required). */
+function synth(props: Partial<CouponsStackProps> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new CouponsStack(app, 'Test', props);
+  const stack = new CouponsStack(app, 'Test', { ...(props.jwt ? {} : { openUserRoutes: true }), ...props });
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -165,6 +166,7 @@ describe('least privilege', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
+      'elasticache:Connect',
     ]);
     expect(statementsOf(fnId('ListCoupons'))).toContainEqual(
       expect.objectContaining({ Action: 'dynamodb:Query', Resource: index(coupons, 'byCreation') }),
@@ -172,8 +174,16 @@ describe('least privilege', () => {
     expect(statementsOf(fnId('GetCoupon'))).toContainEqual(
       expect.objectContaining({ Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [coupons, 'Arn'] } }),
     );
-    expect(actionsOf(fnId('ChangeWindow'))).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    expect(actionsOf(fnId('AddStock'))).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(fnId('ChangeWindow'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'elasticache:Connect',
+    ]);
+    expect(actionsOf(fnId('AddStock'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'elasticache:Connect',
+    ]);
     expect(actionsOf(fnId('UserCoupons'))).toEqual(['dynamodb:Query']);
   });
 });
@@ -276,7 +286,7 @@ describe('tables', () => {
 describe('HTTP API', () => {
   const routes = () => Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
 
-  it('has every route of the route table, admin routes behind IAM, the rest open without a JWT issuer', () => {
+  it('has every route of the route table, admin routes behind IAM, the rest open with openUserRoutes', () => {
     const byKey = Object.fromEntries(routes().map((r) => [r.RouteKey, r.AuthorizationType ?? 'NONE']));
     expect(Object.keys(byKey).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
     for (const route of ROUTES) {

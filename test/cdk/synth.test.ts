@@ -12,7 +12,20 @@ import { allFiles, ENTRY_FILE, staticFiles } from '../../lib/constructs/bundling
 // the chunks it imports statically) and what only behind an import(), against a size budget.
 
 const outdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+const refusedOutdir = mkdtempSync(join(tmpdir(), 'cdk-synth-'));
+afterAll(() => {
+  for (const dir of [outdir, refusedOutdir]) rmSync(dir, { recursive: true, force: true });
+});
+
+const cdk = (args: string[]) => {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('AWS_')) delete env[key];
+  return execFileSync(process.execPath, ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', ...args], {
+    env: { ...env, CDK_DEFAULT_REGION: 'eu-west-1' },
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
+};
 
 /** A string each library's bundled code carries, minified or not. */
 const CODE = {
@@ -68,13 +81,14 @@ interface Bundle {
 const bundles = new Map<string, Bundle>();
 
 beforeAll(() => {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('AWS_')) delete env[key];
-  execFileSync(process.execPath, ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', '--output', outdir], {
-    env: { ...env, CDK_DEFAULT_REGION: 'eu-west-1' },
-    stdio: 'pipe',
-    timeout: 120_000,
-  });
+  // The production shape: JWT identity, browsers allowed, CloudFront and WAF (a second stack in us-east-1).
+  const context = {
+    jwtIssuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
+    jwtAudience: 'client-id',
+    allowedOrigins: 'https://shop.example.com',
+    waf: 'true',
+  };
+  cdk(['--output', outdir, ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`])]);
   const template = JSON.parse(readFileSync(join(outdir, 'FcfsCoupons.template.json'), 'utf8'));
   const functions = Object.values(
     template.Resources as Record<
@@ -103,7 +117,20 @@ const bundle = (name: string): Bundle => {
   return found;
 };
 
+it('refuses to synthesize without an identity configuration, and says how to give one', () => {
+  let stderr = '';
+  try {
+    cdk(['--output', refusedOutdir]);
+  } catch (error) {
+    stderr = String((error as { stderr: Buffer }).stderr);
+  }
+  expect(stderr).toContain('User routes need an identity');
+  expect(stderr).toContain('-c jwtIssuer=https://cognito-idp.');
+  expect(stderr).toContain('-c openUserRoutes=true');
+});
+
 it('synthesizes offline a bundle of its own for every route and the drain', () => {
+  expect(existsSync(join(outdir, 'FcfsCouponsEdge.template.json'))).toBe(true);
   expect([...bundles.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
   expect(new Set([...bundles.values()].map((b) => b.dir)).size).toBe(bundles.size);
 });
@@ -118,6 +145,8 @@ it('inlines the Lua scripts and gives the ESM bundle a require()', () => {
   contains(drain, 'import { createRequire }');
   const request = bundle('RequestCoupon').text(bundle('RequestCoupon').loaded);
   contains(request, "redis.call('ZADD', KEYS[2], 'NX', int(score), user)");
+  // The cache's IAM token signer is in the bundle.
+  contains(bundle('RequestCoupon').text(bundle('RequestCoupon').all), 'ServerlessCache');
 });
 
 describe.each(Object.entries(EXPECTED))('%s', (name, expected) => {

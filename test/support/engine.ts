@@ -14,7 +14,7 @@ import { Drain, type DrainSettings } from '#domain/drain';
  */
 export function engine(overrides: Partial<RedisConfig> = {}, commit: Partial<CommitSettings> = {}) {
   const redisSettings = { ...redisConfig(), ...overrides };
-  const redis: RedisClient = createRedisClient(redisSettings, ioredisScripts());
+  const redis: RedisClient = createRedisClient(redisSettings, { scripts: ioredisScripts() });
   const db = createDynamoDbClient(tablesConfig());
   const queue = new RedisCouponQueue(redis, redisSettings.timeoutMs);
   const store = new DynamoIssuedCouponStore(db, tablesConfig(), commit);

@@ -3,7 +3,13 @@ import type { RedisConfig } from '../config';
 
 export type RedisClient = Redis | Cluster;
 
-export type ScriptDefinitions = Record<string, { lua: string; numberOfKeys: number }>;
+export type ScriptDefinitions = { [name: string]: { lua: string; numberOfKeys: number } };
+
+/** Credentials that change while a client lives (IAM tokens, clients/redis-auth.ts). */
+export interface RedisAuth {
+  /** Gives the client its credentials, then connects it; keeps them fresh. */
+  attach(client: RedisClient): void;
+}
 
 /**
  * A client tuned for Lambda: it connects as soon as it is made (during a function's init phase,
@@ -15,7 +21,11 @@ export type ScriptDefinitions = Record<string, { lua: string; numberOfKeys: numb
  * keep a container failing. ElastiCache in cluster mode (and Serverless) gets a Cluster client;
  * rediss:// turns TLS on. `scripts` are defined on the client (EVALSHA, EVAL after NOSCRIPT).
  */
-export function createRedisClient(config: RedisConfig, scripts: ScriptDefinitions = {}): RedisClient {
+export function createRedisClient(
+  config: RedisConfig,
+  extras: { scripts?: ScriptDefinitions; auth?: RedisAuth } = {},
+): RedisClient {
+  const { scripts = {}, auth } = extras;
   const [first, ...rest] = config.urls.map((url) => new URL(url));
   if (!first) throw new Error('REDIS_URL holds no URL');
   const tls = first.protocol === 'rediss:' ? {} : undefined;
@@ -35,6 +45,8 @@ export function createRedisClient(config: RedisConfig, scripts: ScriptDefinition
     password: decodeURIComponent(first.password) || undefined,
     tls,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    // With an auth, the client connects once it holds its credentials (auth.attach).
+    lazyConnect: auth !== undefined,
   };
   const client: RedisClient = config.cluster
     ? createCluster([first, ...rest], options)
@@ -42,16 +54,18 @@ export function createRedisClient(config: RedisConfig, scripts: ScriptDefinition
   // Connection errors reach callers through the commands they fail (as DependencyUnavailable);
   // without a listener ioredis would also print each reconnection attempt's error.
   client.on('error', () => {});
+  auth?.attach(client);
   return client;
 }
 
 function createCluster(urls: URL[], options: RedisOptions): Cluster {
-  const { keyPrefix, tls, scripts, ...redisOptions } = options;
+  const { keyPrefix, tls, scripts, lazyConnect, ...redisOptions } = options;
   return new Cluster(
     urls.map((url) => ({ host: url.hostname, port: Number(url.port || 6379) })),
     {
       keyPrefix,
       scripts,
+      lazyConnect,
       redisOptions: { ...redisOptions, tls },
       enableOfflineQueue: false,
       slotsRefreshTimeout: options.connectTimeout,
