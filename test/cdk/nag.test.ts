@@ -146,6 +146,7 @@ it('passes them with a node-based Redis OSS cache too', () => {
 
 it('passes them too with provisioned concurrency around a sale window', () => {
   const { report, error } = synthesize(undefined, {
+    openUserRoutes: 'true',
     prewarm: '50',
     saleStart: '2030-11-27T10:00:00Z',
     saleEnd: '2030-11-27T12:00:00Z',
