@@ -38,8 +38,15 @@ async function load(): Promise<Loaded | undefined> {
   }
 }
 
-const loading = enabled ? load() : undefined;
-if (loading && process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency') await loading;
+const provisioned = process.env.AWS_LAMBDA_INITIALIZATION_TYPE === 'provisioned-concurrency';
+// On demand, the load starts once init is over (setImmediate: after the handler module has been
+// evaluated and the runtime has gone to fetch the request), so it never delays "ready".
+const loading = !enabled
+  ? undefined
+  : provisioned
+    ? load()
+    : new Promise<void>((resolve) => setImmediate(resolve)).then(load);
+if (loading && provisioned) await loading;
 
 /** A segment per invocation, with cold start and errors; a no-op where tracing is off. */
 export function traceInvocations(): MiddlewareObj {
