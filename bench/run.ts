@@ -3,6 +3,7 @@
 // Lambda), and writes each one's figures to bench/results/<name>.json. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { benchColdStart } from './cold-start';
 import { benchDrain } from './drain';
 import { benchFlashSale } from './flash-sale';
 import { benchRequestHttp } from './request-http';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   drain: () => (quick ? benchDrain(5_000, 1) : benchDrain()),
   'flash-sale': () => (quick ? benchFlashSale(20_000, 2_000) : benchFlashSale()),
   scaling: () => benchScaling(quick),
+  'cold-start': () => (quick ? benchColdStart(3, 10) : benchColdStart()),
 };
 
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);

@@ -47,6 +47,22 @@ export function propsFromContext(app: App): ContextProps {
   if ((issuer === undefined) !== (audience === undefined)) {
     throw new Error('Context jwtIssuer and jwtAudience go together: set both or neither.');
   }
+  const instant = (key: string): Date | undefined => {
+    const raw = get(key);
+    if (raw === undefined) return undefined;
+    const value = new Date(raw);
+    if (!/(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(value.getTime()))
+      throw new Error(`Context ${key} must be an ISO 8601 time with a time zone, got "${raw}".`);
+    return value;
+  };
+  const prewarm = number('prewarm');
+  const saleStart = instant('saleStart');
+  const saleEnd = instant('saleEnd');
+  if ((saleStart === undefined) !== (saleEnd === undefined) || (saleStart && prewarm === undefined)) {
+    throw new Error('Context saleStart and saleEnd go together, and with prewarm.');
+  }
+  if (saleStart && saleEnd && saleEnd <= saleStart)
+    throw new Error('Context saleEnd must be after saleStart.');
   const openUserRoutes = flag('openUserRoutes') ?? false;
   if (!issuer && !openUserRoutes) throw new Error(IDENTITY_REQUIRED);
   if (issuer && openUserRoutes) {
@@ -83,6 +99,12 @@ export function propsFromContext(app: App): ContextProps {
     retainData: get('retainData') === undefined ? undefined : get('retainData') !== 'false',
     drainIntervalMs: number('drainIntervalMs'),
     alarmEmail: get('alarmEmail'),
+    prewarm: prewarm
+      ? {
+          concurrency: prewarm,
+          window: saleStart && saleEnd ? { start: saleStart, end: saleEnd } : undefined,
+        }
+      : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../functions/commons/metric-names';
-import { CouponApi, type JwtSettings } from './constructs/api';
+import { CouponApi, type JwtSettings, type PrewarmSettings } from './constructs/api';
 import { Cache, type CacheEngine, type CacheMode } from './constructs/cache';
 import { DRAIN_TIMEOUT, Drain } from './constructs/drain';
 import { Edge } from './constructs/edge';
@@ -35,6 +35,8 @@ export interface CouponsStackProps extends StackProps {
   drainIntervalMs?: number;
   /** An address to send alarms to. @default none (the alarm topic only) */
   alarmEmail?: string;
+  /** Provisioned concurrency on the request and status functions, always or around a sale. @default none */
+  prewarm?: PrewarmSettings;
 }
 
 const SERVICE = DEFAULT_SERVICE_NAME;
@@ -90,6 +92,7 @@ export class CouponsStack extends Stack {
       cache: this.cache,
       allowedOrigins: props.allowedOrigins,
       originSecret: this.edge?.originSecret,
+      prewarm: props.prewarm,
     });
     this.edge?.front(this.api.api);
     this.drain = new Drain(this, 'Drain', {

@@ -155,7 +155,7 @@ export const ANSWERS = {
   Health: { 200: ['Up', z.looseObject({ status: z.literal('ok') })] },
 } as const satisfies Record<RouteName, Answers>;
 
-const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
+const jsonSchema = (schema: z.core.$ZodType, io: 'input' | 'output') => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
     string,
     unknown

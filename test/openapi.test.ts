@@ -24,7 +24,7 @@ interface Operation {
   responses: Record<string, unknown>;
 }
 
-const jsonSchema = (schema: z.ZodType) => {
+const jsonSchema = (schema: z.core.$ZodType) => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
   return rest;
 };
@@ -57,7 +57,9 @@ describe('the OpenAPI document', () => {
       expect(Object.keys(route.request.path?.shape ?? {}), route.name).toEqual(inPath);
       for (const parameter of pathParameters) {
         expect(parameter.required).toBe(true);
-        expect(parameter.schema).toEqual(jsonSchema(route.request.path?.shape[parameter.name] as z.ZodType));
+        expect(parameter.schema).toEqual(
+          jsonSchema(route.request.path?.shape[parameter.name] as z.core.$ZodType),
+        );
       }
       const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
       expect(

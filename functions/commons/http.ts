@@ -6,7 +6,7 @@ import { ParseError } from '@aws-lambda-powertools/parser';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { DomainError } from '#domain/errors';
 import { ERROR_STATUS } from './answers';
 import { ORIGIN_VERIFY_HEADER } from './edge';
@@ -187,7 +187,7 @@ const throughEdgeOnly = (
  * event it names are checked and passed on), one error-to-HTTP mapping, and HEAD as GET without
  * the body. `handle` receives the parsed event.
  */
-export function httpHandler<S extends z.ZodType>(
+export function httpHandler<S extends z.ZodMiniType>(
   schema: S,
   handle: (event: z.output<S>) => Promise<HttpResponse>,
 ): ApiHandler {
@@ -202,7 +202,9 @@ export function httpHandler<S extends z.ZodType>(
     .use(headResponses())
     .use(errorResponses())
     .use(throughEdgeOnly(process.env.ORIGIN_VERIFY_SECRET));
-  if (schema instanceof z.ZodObject && 'body' in schema.shape) chain.use(requestBody(MAX_BODY_BYTES));
+  // The body checks run for routes whose schema reads a body (an object schema with `body`).
+  const shape = (schema as { _zod?: { def?: { shape?: Record<string, unknown> } } })._zod?.def?.shape;
+  if (shape && 'body' in shape) chain.use(requestBody(MAX_BODY_BYTES));
   return chain
     .use(parser({ schema }))
     .handler(async (event) => handle(event as unknown as z.output<S>)) as unknown as ApiHandler;

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { HttpError } from './http';
 import { Id } from './schemas';
 
 /** The part of an HTTP API event a JWT authorizer fills in. */
-export const JwtContext = z
-  .object({
-    authorizer: z
-      .object({ jwt: z.object({ claims: z.record(z.string(), z.unknown()) }).optional() })
-      .optional(),
-  })
-  .optional();
+export const JwtContext = z.optional(
+  z.object({
+    authorizer: z.optional(
+      z.object({ jwt: z.optional(z.object({ claims: z.record(z.string(), z.unknown()) })) }),
+    ),
+  }),
+);
 
 /** In a user route's path or body: the caller, as the JWT says. */
 export const ME = 'me';

@@ -1,38 +1,52 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MAX_STOCK } from '#domain/coupons';
 
-// Request schemas: each message says what to send instead. No side effects: the local runtime
-// imports this before the environment the handlers read is set.
+// Request schemas: each message says what to send instead. Zod Mini, whose functional API lets a
+// bundle keep only the checks it uses (a tenth of the code of classic Zod) and builds schemas
+// faster: both count in a function's cold start. No side effects: the local runtime imports this
+// before the environment the handlers read is set.
 
 /** Larger bodies are refused before parsing (413): no valid request comes near this. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 export const Id = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters: letters, digits, "_" or "-"');
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 characters: letters, digits, "_" or "-"'));
 
 /** A JSON request body, parsed, then checked against `schema`. */
-export function jsonBody<T extends z.ZodType>(schema: T) {
-  return z
-    .string({ error: 'is required: send a JSON object' })
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'is not valid JSON', fatal: true });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
+export function jsonBody<T extends z.ZodMiniType>(schema: T) {
+  return z.pipe(
+    z.pipe(
+      z.string({ error: 'is required: send a JSON object' }),
+      z.transform((text: string, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'is not valid JSON', input: text, continue: false });
+          return z.NEVER;
+        }
+      }),
+    ),
+    schema,
+  );
 }
 
-const object = <T extends z.ZodRawShape>(shape: T) =>
+const object = <T extends z.core.$ZodLooseShape>(shape: T) =>
   z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
         ? `has unknown field(s): ${issue.keys.join(', ')}`
         : 'must be a JSON object',
   });
+
+/** An instant, ISO 8601 with a time zone (Z or an offset), normalized to UTC. */
+const Instant = z.pipe(
+  z.iso.datetime({
+    offset: true,
+    error: 'must be an ISO 8601 time with a time zone, e.g. 2026-11-27T10:00:00Z',
+  }),
+  z.transform((text: string) => new Date(text).toISOString()),
+);
 
 const STOCK = { min: 1, max: MAX_STOCK };
 
@@ -47,55 +61,58 @@ const Stock = z
           ? `must be at least ${STOCK.min}`
           : 'must be a number',
   })
-  .int('must be a whole number')
-  .min(STOCK.min, `must be at least ${STOCK.min}`)
-  .max(STOCK.max, `must be at most ${STOCK.max}`);
-
-/** An instant, ISO 8601 with a time zone (Z or an offset), normalized to UTC. */
-const Instant = z.iso
-  .datetime({ offset: true, error: 'must be an ISO 8601 time with a time zone, e.g. 2026-11-27T10:00:00Z' })
-  .transform((text) => new Date(text).toISOString());
+  .check(
+    z.int('must be a whole number'),
+    z.gte(STOCK.min, `must be at least ${STOCK.min}`),
+    z.lte(STOCK.max, `must be at most ${STOCK.max}`),
+  );
 
 export const CreateCouponBody = object({
   couponId: Id,
   // Kept exactly as sent, so whitespace at either end is refused rather than silently trimmed.
   name: z
     .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(200, 'must be at most 200 characters')
-    .regex(/^(?:\S(?:[\s\S]*\S)?)?$/, 'must not start or end with whitespace'),
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(200, 'must be at most 200 characters'),
+      z.regex(/^(?:\S(?:[\s\S]*\S)?)?$/, 'must not start or end with whitespace'),
+    ),
   stock: Stock,
-  opensAt: Instant.optional(),
-  closesAt: Instant.optional(),
+  opensAt: z.optional(Instant),
+  closesAt: z.optional(Instant),
 });
 
 /** "now" (the server's clock) or an instant; closesAt may also be null: until sold out. */
 export const ChangeWindowBody = object({
-  opensAt: z.union([z.literal('now'), Instant], { error: 'must be "now" or an ISO 8601 time' }).optional(),
-  closesAt: z
-    .union([z.literal('now'), Instant, z.null()], { error: 'must be "now", an ISO 8601 time or null' })
-    .optional(),
-}).refine((body) => body.opensAt !== undefined || body.closesAt !== undefined, {
-  message: 'must set opensAt, closesAt or both',
-});
+  opensAt: z.optional(z.union([z.literal('now'), Instant], { error: 'must be "now" or an ISO 8601 time' })),
+  closesAt: z.optional(
+    z.union([z.literal('now'), Instant, z.null()], { error: 'must be "now", an ISO 8601 time or null' }),
+  ),
+}).check(
+  z.refine((body) => body.opensAt !== undefined || body.closesAt !== undefined, {
+    message: 'must set opensAt, closesAt or both',
+  }),
+);
 
 export const AddStockBody = object({ add: Stock });
 
 export const ListQuery = z.object(
   {
-    limit: z
-      .string()
-      .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')
-      .transform(Number)
-      .refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')
-      .optional(),
-    cursor: z.string().max(2048, 'is too long').optional(),
+    limit: z.optional(
+      z
+        .pipe(
+          z.string().check(z.regex(/^\d{1,3}$/, 'must be a whole number from 1 to 100')),
+          z.transform(Number),
+        )
+        .check(z.refine((n) => n >= 1 && n <= 100, 'must be a whole number from 1 to 100')),
+    ),
+    cursor: z.optional(z.string().check(z.maxLength(2048, 'is too long'))),
   },
   { error: 'must be limit and cursor only' },
 );
 
 /** userId may be left out when the caller is identified by a JWT (USER_AUTH=jwt). */
-export const CouponRequestBody = object({ userId: Id.optional() });
+export const CouponRequestBody = object({ userId: z.optional(Id) });
 
 export const CouponPath = z.object({ couponId: Id }, { error: 'couponId is required in the path' });
 export const CouponUserPath = z.object(
@@ -109,24 +126,31 @@ export const UserPath = z.object({ userId: Id }, { error: 'userId is required in
  * parameters, the query string and the JSON body. The OpenAPI document is generated from these.
  */
 export interface RouteRequest {
-  path?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  path?: z.ZodMiniObject;
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
 }
 
 type None = Record<never, never>;
-type EventShape<R extends RouteRequest> = (R['path'] extends z.ZodType
+type EventShape<R extends RouteRequest> = (R['path'] extends z.ZodMiniType
   ? { pathParameters: R['path'] }
   : None) &
-  (R['query'] extends z.ZodType ? { queryStringParameters: z.ZodPipe<z.ZodTransform, R['query']> } : None) &
-  (R['body'] extends z.ZodType ? { body: ReturnType<typeof jsonBody<R['body']>> } : None);
+  (R['query'] extends z.ZodMiniType
+    ? { queryStringParameters: z.ZodMiniPipe<z.ZodMiniTransform, R['query']> }
+    : None) &
+  (R['body'] extends z.ZodMiniType ? { body: ReturnType<typeof jsonBody<R['body']>> } : None);
 
 /** The parser schema of a route's event: the parts `request` names, each checked by its schema. */
-export function requestSchema<R extends RouteRequest>(request: R): z.ZodObject<EventShape<R>> {
-  const shape: Record<string, z.ZodType> = {};
+export function requestSchema<R extends RouteRequest>(request: R): z.ZodMiniObject<EventShape<R>> {
+  const shape: Record<string, z.ZodMiniType> = {};
   if (request.path) shape.pathParameters = request.path;
   // API Gateway leaves queryStringParameters out when there is no query string.
-  if (request.query) shape.queryStringParameters = z.preprocess((value) => value ?? {}, request.query);
+  if (request.query) {
+    shape.queryStringParameters = z.pipe(
+      z.transform((value: unknown) => value ?? {}),
+      request.query,
+    );
+  }
   if (request.body) shape.body = jsonBody(request.body);
-  return z.object(shape) as unknown as z.ZodObject<EventShape<R>>;
+  return z.object(shape) as unknown as z.ZodMiniObject<EventShape<R>>;
 }

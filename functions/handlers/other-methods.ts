@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { HttpError, httpHandler, json } from '#commons/http';
 import { methodsAt } from '#functions/routes';
 

@@ -1,19 +1,20 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod/mini';
 import { ADMISSION_ANSWERS } from '#commons/answers';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
+import { lazyIssuedCouponStore } from '#commons/lazy-tables';
 import { metrics, metricsEnabled } from '#commons/powertools';
 import { couponQueue } from '#commons/queue';
 import { requestSchema } from '#commons/schemas';
-import { issuedCouponStore } from '#commons/tables';
 import { requestCoupon } from '#domain/coupons';
 import { route } from '#functions/routes';
 
-const ports = { queue: couponQueue(), store: issuedCouponStore() };
+const ports = { queue: couponQueue(), store: lazyIssuedCouponStore() };
 
 /** POST /coupons/{couponId}/requests: the first-come-first-served admission. */
 export const handler = httpHandler(
-  requestSchema(route('RequestCoupon').request).extend({ requestContext: JwtContext }),
+  z.extend(requestSchema(route('RequestCoupon').request), { requestContext: JwtContext }),
   async ({ pathParameters, body, requestContext }) => {
     const userId = resolveUserId(requestContext, body.userId);
     const admission = await requestCoupon(ports, pathParameters.couponId, userId);

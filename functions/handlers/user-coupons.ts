@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { httpHandler, json } from '#commons/http';
 import { JwtContext, resolveUserId } from '#commons/identity';
 import { requestSchema } from '#commons/schemas';
@@ -9,7 +10,7 @@ const store = issuedCouponStore();
 
 /** GET /users/{userId}/coupons: the coupons a user holds, from DynamoDB. */
 export const handler = httpHandler(
-  requestSchema(route('UserCoupons').request).extend({ requestContext: JwtContext }),
+  z.extend(requestSchema(route('UserCoupons').request), { requestContext: JwtContext }),
   async ({ pathParameters, requestContext }) => {
     const userId = resolveUserId(requestContext, pathParameters.userId);
     return json(200, { items: await issuedCoupons(store, userId) });

@@ -10,9 +10,11 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Schedule } from 'aws-cdk-lib/aws-applicationautoscaling';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -30,6 +32,22 @@ export interface JwtSettings {
   issuer: string;
   audience: string[];
 }
+
+/**
+ * Provisioned concurrency for the functions a sale's first seconds hit (PREWARMED_ROUTES): that
+ * many execution environments each, initialized before the requests come, behind an alias the API
+ * calls. With a sale window, only from `leadMinutes` before it opens until it ends (Application
+ * Auto Scaling scheduled actions); without one, always.
+ */
+export interface PrewarmSettings {
+  concurrency: number;
+  window?: { start: Date; end: Date };
+  /** @default 15 */
+  leadMinutes?: number;
+}
+
+/** The routes every shopper of a sale calls in its first seconds. */
+export const PREWARMED_ROUTES = ['RequestCoupon', 'GetRequest'] as const;
 
 export interface CouponApiProps {
   vpc: IVpc;
@@ -50,6 +68,8 @@ export interface CouponApiProps {
    * requests without it (ORIGIN_VERIFY_SECRET). @default none: no check
    */
   originSecret?: string;
+  /** @default none: every environment starts cold, on demand */
+  prewarm?: PrewarmSettings;
 }
 
 /**
@@ -62,6 +82,8 @@ export class CouponApi extends Construct {
   readonly functions: Record<string, CouponFunction> = {};
   /** Answers any other method on a path of the API (405 with Allow, OPTIONS). */
   readonly otherMethods: CouponFunction;
+  /** The alias the API calls, for the prewarmed functions. */
+  readonly aliases: Record<string, Alias> = {};
 
   constructor(scope: Construct, id: string, props: CouponApiProps) {
     super(scope, id);
@@ -131,7 +153,10 @@ export class CouponApi extends Construct {
         path: route.path,
         // HEAD goes to the GET handler, which answers it without the body (RFC 9110).
         methods: route.method === 'GET' ? [HttpMethod.GET, HttpMethod.HEAD] : [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.name}Integration`, fn),
+        integration: new HttpLambdaIntegration(
+          `${route.name}Integration`,
+          this.prewarmed(route.name, fn, props.prewarm) ?? fn,
+        ),
         authorizer,
       });
       if (!authorizer) {
@@ -169,5 +194,26 @@ export class CouponApi extends Construct {
         });
       }
     }
+  }
+
+  private prewarmed(name: string, fn: CouponFunction, prewarm?: PrewarmSettings): Alias | undefined {
+    if (!prewarm || !(PREWARMED_ROUTES as readonly string[]).includes(name)) return undefined;
+    const { concurrency, window, leadMinutes = 15 } = prewarm;
+    const alias = new Alias(this, `${name}Live`, {
+      aliasName: 'live',
+      version: fn.currentVersion,
+      provisionedConcurrentExecutions: window ? undefined : concurrency,
+    });
+    if (window) {
+      const scaling = alias.addAutoScaling({ minCapacity: 0, maxCapacity: concurrency });
+      scaling.scaleOnSchedule('BeforeSale', {
+        schedule: Schedule.at(new Date(window.start.getTime() - leadMinutes * 60_000)),
+        minCapacity: concurrency,
+        maxCapacity: concurrency,
+      });
+      scaling.scaleOnSchedule('AfterSale', { schedule: Schedule.at(window.end), minCapacity: 0 });
+    }
+    this.aliases[name] = alias;
+    return alias;
   }
 }

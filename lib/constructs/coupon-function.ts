@@ -1,13 +1,19 @@
-import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  Architecture,
+  Code,
+  type FunctionProps,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { bundleHandler, HANDLER, PROJECT_ROOT } from './bundling';
 
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export { PROJECT_ROOT };
 
-export interface CouponFunctionProps extends Omit<NodejsFunctionProps, 'entry' | 'handler' | 'runtime'> {
+export interface CouponFunctionProps extends Omit<FunctionProps, 'code' | 'handler' | 'runtime'> {
   /** A module in functions/handlers/, without extension. */
   handlerModule: string;
   /** @default one month */
@@ -16,15 +22,32 @@ export interface CouponFunctionProps extends Omit<NodejsFunctionProps, 'entry' |
 
 /**
  * A Lambda function of this app, with its defaults in one place: Node.js 24 on ARM64, X-Ray
- * tracing, a log group with retention, ESM bundling by the local esbuild (no Docker), Lua
- * scripts loaded as text, source maps on. The caller's environment is merged over the defaults.
+ * tracing, a log group with retention, code bundled by the local esbuild (no Docker) as
+ * bundling.ts says: minified ESM with code splitting, Lua scripts as text, source maps on. The
+ * caller's environment is merged over the defaults.
  */
-export class CouponFunction extends NodejsFunction {
+export class CouponFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: CouponFunctionProps) {
-    const { handlerModule, logRetention = RetentionDays.ONE_MONTH, environment, bundling, ...rest } = props;
+    const { handlerModule, logRetention = RetentionDays.ONE_MONTH, environment, ...rest } = props;
     super(scope, id, {
-      entry: path.join(PROJECT_ROOT, 'functions', 'handlers', `${handlerModule}.ts`),
-      handler: 'handler',
+      // NodejsFunction writes one file only; code splitting needs esbuild's outdir, so the asset
+      // is bundled here. The Docker image is never used: local bundling always succeeds or throws.
+      code: Code.fromAsset(PROJECT_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('unused-local-bundling'),
+          // CDK caches staged assets by their bundling options: naming the handler here keeps
+          // each function's bundle its own.
+          command: ['bundle', handlerModule],
+          local: {
+            tryBundle: (outputDir) => {
+              bundleHandler(handlerModule, outputDir);
+              return true;
+            },
+          },
+        },
+      }),
+      handler: HANDLER,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 1024,
@@ -34,23 +57,6 @@ export class CouponFunction extends NodejsFunction {
         retention: logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The AWS SDK is bundled too, so the deployed code runs the versions it was tested with.
-        externalModules: [],
-        loader: { '.lua': 'text' },
-        // CommonJS dependencies call require(); an ESM bundle needs one made for it.
-        banner: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
-        ...bundling,
-      },
       ...rest,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',

@@ -153,6 +153,19 @@ it('passes them with a node-based Redis OSS cache too', () => {
   expect(acknowledgedRules(report)).toContain('AwsSolutions-AEC5');
 });
 
+it('passes them too with provisioned concurrency around a sale window', () => {
+  const { report, error } = synthesize(undefined, {
+    openUserRoutes: 'true',
+    prewarm: '50',
+    saleStart: '2030-11-27T10:00:00Z',
+    saleEnd: '2030-11-27T12:00:00Z',
+  });
+  expect(error).toBeUndefined();
+  const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+  expect(nag?.conclusion).toBe('success');
+  expect(nag?.violations).toEqual([]);
+});
+
 it('fails the synth on a finding nobody acknowledged', () => {
   const { report, error } = synthesize((stack) => {
     new Queue(stack, 'Unencrypted', { enforceSSL: false });

@@ -427,3 +427,63 @@ describe('operations', () => {
     }
   });
 });
+
+describe('pre-warming for a sale (prewarm)', () => {
+  const prewarmed = ['RequestCoupon', 'GetRequest'];
+  const integrationTargets = (t: Template) =>
+    Object.values(t.findResources('AWS::ApiGatewayV2::Integration')).map((i) => i.Properties.IntegrationUri);
+
+  it('without it: no alias, no provisioned concurrency, the API calls each function itself', () => {
+    expect(resources('AWS::Lambda::Alias')).toEqual({});
+    expect(resources('AWS::ApplicationAutoScaling::ScalableTarget')).toEqual({});
+    for (const target of integrationTargets(template)) expect(target).toHaveProperty('Fn::GetAtt');
+  });
+
+  it('with a fixed value: the request and status functions get that many provisioned environments behind an alias the API calls', () => {
+    const { stack: s, template: t } = synth({ prewarm: { concurrency: 40 } });
+    const aliases = t.findResources('AWS::Lambda::Alias');
+    expect(Object.keys(aliases)).toHaveLength(prewarmed.length);
+    for (const name of prewarmed) {
+      const fnLogicalId = s.getLogicalId(s.api.functions[name]?.node.defaultChild as never);
+      const [aliasId, alias] =
+        Object.entries(aliases).find(([, a]) => a.Properties.FunctionName.Ref === fnLogicalId) ?? [];
+      expect(alias?.Properties).toMatchObject({
+        Name: 'live',
+        ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 40 },
+      });
+      expect(integrationTargets(t)).toContainEqual({ Ref: aliasId });
+    }
+    // Every other function is still called directly, without provisioned concurrency.
+    expect(integrationTargets(t).filter((target) => 'Ref' in target)).toHaveLength(prewarmed.length);
+  });
+
+  it('with a sale window: provisioned from 15 minutes before it opens until it ends, by scheduled scaling', () => {
+    const start = new Date('2030-11-27T10:00:00Z');
+    const end = new Date('2030-11-27T12:00:00Z');
+    const { template: t } = synth({ prewarm: { concurrency: 100, window: { start, end } } });
+    for (const alias of Object.values(t.findResources('AWS::Lambda::Alias'))) {
+      expect(alias.Properties.ProvisionedConcurrencyConfig).toBeUndefined();
+    }
+    const targets = Object.values(t.findResources('AWS::ApplicationAutoScaling::ScalableTarget'));
+    expect(targets).toHaveLength(prewarmed.length);
+    for (const target of targets) {
+      expect(target.Properties).toMatchObject({
+        ScalableDimension: 'lambda:function:ProvisionedConcurrency',
+        MinCapacity: 0,
+        MaxCapacity: 100,
+      });
+      expect(target.Properties.ScheduledActions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Schedule: 'at(2030-11-27T09:45:00)',
+            ScalableTargetAction: { MinCapacity: 100, MaxCapacity: 100 },
+          }),
+          expect.objectContaining({
+            Schedule: 'at(2030-11-27T12:00:00)',
+            ScalableTargetAction: { MinCapacity: 0 },
+          }),
+        ]),
+      );
+    }
+  });
+});

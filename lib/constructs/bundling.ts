@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { type BuildOptions, type BuildResult, buildSync } from 'esbuild';
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** The file Lambda loads, and its export; code loaded only on demand goes to `chunks/`. */
+export const ENTRY_FILE = 'index.mjs';
+export const HANDLER = 'index.handler';
+
+/**
+ * How a function's code is bundled, in one place: the stack's assets (CouponFunction) and the
+ * cold-start benchmark use it. ESM with code splitting, so that what a handler imports with
+ * `import()` (a rare path's client, the X-Ray SDK) is a chunk of its own, read and compiled only
+ * when first used; minified, with source maps (no sources inside) for stack traces.
+ */
+export function bundleOptions(handlerModule: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: { index: path.join(PROJECT_ROOT, 'functions', 'handlers', `${handlerModule}.ts`) },
+    absWorkingDir: PROJECT_ROOT,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    legalComments: 'none',
+    // The AWS SDK is bundled too, so the deployed code runs the versions it was tested with.
+    external: [],
+    loader: { '.lua': 'text' },
+    // CommonJS dependencies call require(); an ESM bundle needs one made for it.
+    banner: {
+      js: "import { createRequire } from 'node:module';const require = createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  };
+}
+
+/** Bundles functions/handlers/<handlerModule>.ts into `outdir` (synchronously, as CDK's local bundling needs). */
+export function bundleHandler(
+  handlerModule: string,
+  outdir: string,
+  options: BuildOptions = {},
+): BuildResult {
+  return buildSync({ ...bundleOptions(handlerModule, outdir), ...options });
+}
+
+/**
+ * The files of a bundle that load before its handler is ready: the entry and the chunks it
+ * imports statically, transitively; not those behind an `import()`, loaded when first used.
+ */
+export function staticFiles(dir: string, entry = ENTRY_FILE): string[] {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+    const code = readFileSync(path.join(dir, file), 'utf8');
+    // Minified static imports: import"./x.mjs" and from"./x.mjs"; a dynamic one is import("./x.mjs").
+    for (const [, specifier] of code.matchAll(/(?:\bimport|\bfrom)\s*["'](\.\.?\/[^"']+\.mjs)["']/g)) {
+      const target = path.posix.join(path.posix.dirname(file), specifier as string);
+      if (!seen.has(target)) {
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** Every .mjs file of a bundle, relative to its directory. */
+export function allFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.mjs'))
+    .map((file) => file.split(path.sep).join('/'));
+}
