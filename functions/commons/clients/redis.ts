@@ -39,7 +39,7 @@ export function createRedisClient(
     commandTimeout: config.timeoutMs,
     // A reply not received this long after a command went out: the socket is taken as dead,
     // destroyed, and a new one made.
-    socketTimeout: Math.max(2 * config.timeoutMs, 1000),
+    socketTimeout: Math.max(3 * config.timeoutMs, 2000),
     keepAlive: 1000,
     autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
@@ -93,23 +93,55 @@ function createCluster(
 const connecting = new WeakMap<RedisClient, Promise<void>>();
 
 /**
- * Resolves once the client is ready (it connects, or reconnects, by itself). Rejects after
+ * Ready to take a command: the client, and on a cluster every master's own connection too. A
+ * cluster node still connecting refuses a command with no offline queue ("Connection is closed."
+ * though nothing was sent), so a burst right after the client is ready, or while a node
+ * reconnects, would fail for nothing.
+ */
+function ready(client: RedisClient): boolean {
+  if (client.status !== 'ready') return false;
+  return !(client instanceof Cluster) || client.nodes('master').every((node) => node.status === 'ready');
+}
+
+/**
+ * Resolves once the client is ready (it connects, or reconnects, by itself; a cluster's master
+ * connections are opened at once rather than at their first command). Rejects after
  * `timeoutMs`: with no offline queue, a command sent before then would fail anyway.
  */
 export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
+  if (ready(client)) return Promise.resolve();
   let wait = connecting.get(client);
   if (!wait) {
     wait = new Promise<void>((resolve, reject) => {
-      const onReady = () => {
-        clearTimeout(timer);
+      const watched: { emitter: RedisClient; event: string }[] = [];
+      const check = () => {
+        if (!ready(client)) {
+          if (client instanceof Cluster && client.status === 'ready') {
+            for (const node of client.nodes('master')) {
+              if (node.status === 'ready') continue;
+              if (node.status === 'wait') node.connect().catch(() => {});
+              if (!watched.some((w) => w.emitter === node)) {
+                node.once('ready', check);
+                watched.push({ emitter: node, event: 'ready' });
+              }
+            }
+          }
+          return;
+        }
+        done();
         resolve();
       };
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', check);
+        for (const { emitter, event } of watched) emitter.off(event, check);
+      };
       const timer = setTimeout(() => {
-        client.off('ready', onReady);
+        done();
         reject(new Error(`Redis not ready within ${timeoutMs} ms (status ${client.status})`));
       }, timeoutMs);
-      client.once('ready', onReady);
+      client.on('ready', check);
+      check();
     }).finally(() => connecting.delete(client));
     connecting.set(client, wait);
   }
