@@ -21,11 +21,20 @@ await ensureTables(process.env.DYNAMODB_ENDPOINT as string, {
   issuedTable: process.env.ISSUED_TABLE as string,
 });
 // Every slot's sentinel, as the drain's first reconcile would leave them: without them an
-// unknown coupon answers 503 ("Redis may have lost it"), not 404.
+// unknown coupon answers 503 ("Redis may have lost it"), not 404. On a single Redis one MSET
+// writes them all (a cluster needs one command per slot: the adapter's own way).
 {
-  const { engine } = await import('./engine');
-  const { SLOTS } = await import('#adapters/redis/keys');
-  const setup = engine();
-  await setup.queue.createSentinels(Array.from({ length: SLOTS }, (_, slot) => slot));
-  await setup.close();
+  const { SLOTS, sentinelKey } = await import('#adapters/redis/keys');
+  const slots = Array.from({ length: SLOTS }, (_, slot) => slot);
+  if (process.env.REDIS_CLUSTER === 'true') {
+    const { engine } = await import('./engine');
+    const setup = engine();
+    await setup.queue.createSentinels(slots);
+    await setup.close();
+  } else {
+    const { testRedis } = await import('./helpers');
+    const redis = testRedis();
+    await redis.mset(...slots.flatMap((slot) => [sentinelKey(slot), '1']));
+    redis.disconnect();
+  }
 }
