@@ -17,7 +17,7 @@ import {
   LIVE_COUPONS_INDEX,
 } from '#adapters/dynamodb/schema';
 import { checkPortFree, freePort, listensOn, PortUnavailable } from './ports';
-import { guard } from './watchdog';
+import { guard, stopChild } from './watchdog';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -113,14 +113,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(5000, false)]);
-      if (!stopped) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await stopChild(child, exited);
     release();
   };
   const endpoint = `http://127.0.0.1:${port}`;

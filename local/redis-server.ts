@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { checkPortFree, freePort, PortUnavailable } from './ports';
-import { guard } from './watchdog';
+import { guard, stopChild } from './watchdog';
 
 export interface LocalRedis {
   url: string;
@@ -150,14 +150,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Loca
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const cleanUp = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(5000, false)]);
-      if (!stopped) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await stopChild(child, exited);
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
     release();
   };

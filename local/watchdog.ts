@@ -81,3 +81,17 @@ export function guard({ child, folder }: { child?: ChildProcess; folder?: string
     send({ release: id });
   };
 }
+
+/** Stops a server this process started: SIGTERM, then SIGKILL if it is still up after `graceMs`. */
+export async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const stopped = await Promise.race([
+    exited.then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+  ]);
+  if (!stopped) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}

@@ -32,19 +32,23 @@ export function publishTick(report: TickReport): void {
   }
   if (report.failed > 0)
     logger.error('Drain could not persist some claims; they stay pending', { lastError });
-  metrics.addMetric(METRIC.issued, MetricUnit.Count, figures.claimed);
-  metrics.addMetric(METRIC.persisted, MetricUnit.Count, figures.persisted);
-  metrics.addMetric(METRIC.recovered, MetricUnit.Count, figures.recovered);
-  metrics.addMetric(METRIC.persistFailed, MetricUnit.Count, figures.failed);
-  metrics.addMetric(METRIC.fenced, MetricUnit.Count, figures.fenced);
-  metrics.addMetric(METRIC.refused, MetricUnit.Count, figures.refused);
-  metrics.addMetric(METRIC.heldBefore, MetricUnit.Count, figures.heldBefore);
-  metrics.addMetric(METRIC.restored, MetricUnit.Count, figures.restored);
-  metrics.addMetric(METRIC.couponsFinished, MetricUnit.Count, figures.finished);
-  metrics.addMetric(METRIC.queueDepth, MetricUnit.Count, figures.queued);
-  metrics.addMetric(METRIC.pendingDepth, MetricUnit.Count, figures.pending);
-  metrics.addMetric(METRIC.drainLag, MetricUnit.Milliseconds, figures.oldestQueuedAgeMs);
-  metrics.addMetric(METRIC.pendingAge, MetricUnit.Milliseconds, figures.oldestPendingAgeMs);
+  for (const [name, value, unit] of [
+    [METRIC.issued, figures.claimed, MetricUnit.Count],
+    [METRIC.persisted, figures.persisted, MetricUnit.Count],
+    [METRIC.recovered, figures.recovered, MetricUnit.Count],
+    [METRIC.persistFailed, figures.failed, MetricUnit.Count],
+    [METRIC.fenced, figures.fenced, MetricUnit.Count],
+    [METRIC.refused, figures.refused, MetricUnit.Count],
+    [METRIC.heldBefore, figures.heldBefore, MetricUnit.Count],
+    [METRIC.restored, figures.restored, MetricUnit.Count],
+    [METRIC.couponsFinished, figures.finished, MetricUnit.Count],
+    [METRIC.queueDepth, figures.queued, MetricUnit.Count],
+    [METRIC.pendingDepth, figures.pending, MetricUnit.Count],
+    [METRIC.drainLag, figures.oldestQueuedAgeMs, MetricUnit.Milliseconds],
+    [METRIC.pendingAge, figures.oldestPendingAgeMs, MetricUnit.Milliseconds],
+  ] as const) {
+    metrics.addMetric(name, unit, value);
+  }
   metrics.publishStoredMetrics();
 }
 
