@@ -119,10 +119,11 @@ export async function benchRequestInProcess(requests = 200_000, concurrency = 64
   const servers = await startServers('bench-request');
   try {
     const { handler } = await import('#functions/handlers/request-coupon');
-    const { redisClient, closeClients } = await import('#commons/dependencies');
+    const { closeClients } = await import('#commons/dependencies');
     const context = lambdaContext('bench');
+    const admin = new Redis(servers.redisUrl);
     const run = async (couponId: string, total: number) => {
-      await openInRedis(redisClient() as Redis, couponId, 100_000_000);
+      await openInRedis(admin, couponId, 100_000_000);
       return closedLoop(total, concurrency, async (i) => {
         const result = await handler(requestEvent(couponId, `u${i}`), context);
         if (result.statusCode !== 202) throw new Error(`unexpected ${result.statusCode}: ${result.body}`);
@@ -134,6 +135,7 @@ export async function benchRequestInProcess(requests = 200_000, concurrency = 64
     const chainCpu = cpu();
     const chainLatency = summarize(chain.latencies);
     await closeClients();
+    admin.disconnect();
 
     const rows: Record<string, string | number>[] = [
       {
