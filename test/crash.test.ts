@@ -60,14 +60,12 @@ it('survives drains killed again and again while holding claims: every admitted 
   expect(killsLeavingClaims).toBeGreaterThan(KILLS / 4);
 
   const survivor = await runtimes.start(drainEnv);
-  for (let i = 0; i < 150; i++) {
-    const [queued, pending] = await Promise.all([
-      redis.zcard(couponKeys(couponId).queue),
-      redis.zcard(couponKeys(couponId).pending),
-    ]);
-    if (queued === 0 && pending === 0) break;
-    await sleep(100);
-  }
+  await expect
+    .poll(
+      () => Promise.all([redis.zcard(couponKeys(couponId).queue), redis.zcard(couponKeys(couponId).pending)]),
+      { timeout: 20_000, interval: 100 },
+    )
+    .toEqual([0, 0]);
   survivor.child.kill('SIGINT');
   expect(await survivor.exited).toBe(0);
 

@@ -43,11 +43,12 @@ it('keeps every promise under load from many connections on three processes with
   await new Promise((resolve) => setTimeout(resolve, 300));
   await send(users.slice(0, 800).sort(() => Math.random() - 0.5));
 
-  let view = { issued: 0, pending: 0, queued: -1 };
-  for (let i = 0; i < 200 && !(view.queued === 0 && view.pending === 0); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    view = await getJson<typeof view>(`${processes[1]?.url}/coupons/${couponId}`);
-  }
+  await expect
+    .poll(() => getJson<{ queued: number; pending: number }>(`${processes[1]?.url}/coupons/${couponId}`), {
+      timeout: 20_000,
+      interval: 100,
+    })
+    .toMatchObject({ queued: 0, pending: 0 });
   const report = await checkInvariants({
     redis,
     db,

@@ -29,12 +29,9 @@ it('two processes on one Redis and one DynamoDB issue the stock exactly once, an
   expect(answers.filter((r) => r.status === 410)).toHaveLength(50);
 
   // Both drains run every 100 ms; wait (bounded) for the winners to be confirmed.
-  let view = { issued: 0, pending: 0, queued: 0 };
-  for (let i = 0; i < 100 && !(view.issued === 150 && view.pending === 0); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    view = await getJson<typeof view>(`${b.url}/coupons/${couponId}`);
-  }
-  expect(view).toMatchObject({ issued: 150, queued: 0, pending: 0 });
+  await expect
+    .poll(() => getJson(`${b.url}/coupons/${couponId}`), { timeout: 10_000, interval: 100 })
+    .toMatchObject({ issued: 150, queued: 0, pending: 0 });
   const winners = users.filter((_, i) => answers[i]?.status === 202).sort();
   expect((await issuedRows(db, couponId)).sort()).toEqual(winners);
   const held = await getJson<{ items: unknown[] }>(`${a.url}/users/${winners[0]}/coupons`);
