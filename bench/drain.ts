@@ -43,6 +43,18 @@ async function seedRows(db: DynamoDBDocumentClient, table: string, couponId: str
   return count;
 }
 
+/** A row as the drain writes it. */
+function issuedRow(couponId: string, userId: string) {
+  return {
+    couponId,
+    userId,
+    issuedAt: new Date().toISOString(),
+    used: false,
+    generation: 1,
+    couponShard: couponShard(couponId, userId),
+  };
+}
+
 export async function benchDrain(users = 20_000, runs = 3) {
   const servers = await startServers('bench-drain');
   const redis = new Redis(servers.redisUrl);
@@ -85,18 +97,7 @@ export async function benchDrain(users = 20_000, runs = 3) {
             Array.from({ length: Math.min(25, users - i) }, (_, j) => {
               const userId = `u${i + j}`;
               const couponId = `${label}-${(i + j) % 4}`;
-              return {
-                PutRequest: {
-                  Item: {
-                    couponId,
-                    userId,
-                    issuedAt: new Date().toISOString(),
-                    used: false,
-                    generation: 1,
-                    couponShard: couponShard(couponId, userId),
-                  },
-                },
-              };
+              return { PutRequest: { Item: issuedRow(couponId, userId) } };
             }),
           );
         }
@@ -144,14 +145,7 @@ export async function benchDrain(users = 20_000, runs = 3) {
                     ...chunk.map((userId) => ({
                       Put: {
                         TableName: issuedTable,
-                        Item: {
-                          couponId,
-                          userId,
-                          issuedAt: new Date().toISOString(),
-                          used: false,
-                          generation: 1,
-                          couponShard: couponShard(couponId, userId),
-                        },
+                        Item: issuedRow(couponId, userId),
                         ConditionExpression: 'attribute_not_exists(userId)',
                       },
                     })),

@@ -7,12 +7,9 @@
 -- Redis no longer knows the holders of a finished coupon, {'RESTORING'}, {'UNKNOWN'} or {'LOST'}.
 -- Only QUEUED for a new user writes anything: late requests leave no trace.
 local now = nowMs()
-local c = readCoupon(KEYS[1], KEYS[2], now)
+local c, unanswered = couponForUser(now)
 if not c then
-  return {missing(KEYS[4])}
-end
-if c.restoring then
-  return {'RESTORING'}
+  return unanswered
 end
 local user = ARGV[1]
 if redis.call('HEXISTS', KEYS[3], user) == 1 then

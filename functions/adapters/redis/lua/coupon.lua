@@ -63,3 +63,16 @@ local function missing(sentinelKey)
   end
   return 'LOST'
 end
+
+-- For the scripts about one user (KEYS: state, queue, issued, sentinel): the coupon, or nil and
+-- the reply for one that cannot be answered now (no state; holders being loaded back).
+local function couponForUser(now)
+  local c = readCoupon(KEYS[1], KEYS[2], now)
+  if not c then
+    return nil, {missing(KEYS[4])}
+  end
+  if c.restoring then
+    return nil, {'RESTORING'}
+  end
+  return c
+end

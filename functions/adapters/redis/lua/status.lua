@@ -6,12 +6,9 @@
 -- SOLD_OUT, CLOSED, NOT_OPEN, or FINISHED (value: SOLD_OUT or CLOSED) when Redis no longer knows
 -- the holders of a finished coupon.
 local now = nowMs()
-local c = readCoupon(KEYS[1], KEYS[2], now)
+local c, unanswered = couponForUser(now)
 if not c then
-  return {missing(KEYS[4])}
-end
-if c.restoring then
-  return {'RESTORING'}
+  return unanswered
 end
 local user = ARGV[1]
 local function answer(status, value)
