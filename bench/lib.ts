@@ -110,7 +110,7 @@ export async function redisMemory(url: string): Promise<number> {
  */
 export async function openInRedis(redis: Redis, couponId: string, stock: number): Promise<void> {
   const k = couponKeys(couponId);
-  await redis.hset(k.state, { gen: 1, total: stock, left: stock, opensAt: 0, closesAt: 0, seq: 0 });
+  await redis.hset(k.state, { gen: 1, ver: 1, total: stock, left: stock, opensAt: 0, closesAt: 0, seq: 0 });
   await redis.set(k.sentinel, '1');
 }
 

@@ -38,6 +38,7 @@ it('replaces a silent connection to a cluster node within seconds, and never sen
   try {
     await queue.restore(couponId, {
       generation: 1,
+      version: 1,
       total: 100,
       stockLeft: 100,
       opensAt: 0,

@@ -341,12 +341,17 @@ export class Drain {
       report.oldestPendingAgeMs = after.oldestPendingAt ? Math.max(now - after.oldestPendingAt, 0) : 0;
       const opensAt = after.opensAt ? Date.parse(after.opensAt) : 0;
       report.opensSoon = after.state === 'SCHEDULED' && opensAt - now <= OPENS_SOON_MS;
-      if ((after.state === 'CLOSED' || after.stockLeft === 0) && after.queued === 0 && after.pending === 0) {
-        const reason = await this.queue.finish(couponId, this.finishGraceMs);
-        if (reason) {
-          const done = await this.catalog.finish(couponId, reason, {
-            stock: after.total,
-            generation: after.generation,
+      // Finished in Redis already (an earlier catalog step failed, or raced a change), or now.
+      const drained =
+        (after.state === 'CLOSED' || after.stockLeft === 0) && after.queued === 0 && after.pending === 0;
+      if (after.state === 'FINISHED' || drained) {
+        const finished = await this.queue.finish(couponId, this.finishGraceMs);
+        if (finished) {
+          // Only if no window or top-up came since the state that finished: else the next tick
+          // brings that change to Redis (which opens the coupon again) and decides anew.
+          const done = await this.catalog.finish(couponId, finished.reason, {
+            version: finished.version,
+            generation: finished.generation,
           });
           if (done) {
             report.finished = 1;
@@ -361,12 +366,7 @@ export class Drain {
 
 /** Redis's state of a coupon differs from its definition of record (a change it missed). */
 function differs(snapshot: QueueSnapshot, record: CouponRecord): boolean {
-  return (
-    snapshot.generation < record.ledger.generation ||
-    snapshot.total < record.stock ||
-    snapshot.opensAt !== record.opensAt ||
-    snapshot.closesAt !== record.closesAt
-  );
+  return snapshot.generation < record.ledger.generation || snapshot.version < record.version;
 }
 
 /** One task at a time: a coupon's ledger transactions take turns. */

@@ -37,6 +37,11 @@ export interface Ledger {
 /** A coupon as the catalog holds it: definition, ledger and lifecycle. */
 export interface CouponRecord extends Coupon {
   ledger: Ledger;
+  /**
+   * Raised by every change of the definition (window, top-up): Redis keeps the version it was
+   * brought in line with, so a change is applied once and an older record never undoes a newer one.
+   */
+  version: number;
   /** Set once the drain finished the coupon (sold out or closed, everything persisted). */
   finished?: { at: string; reason: FinishReason };
 }
@@ -86,6 +91,8 @@ export type RequestStatus = CouponPhase &
 /** A coupon's live counters in Redis, read in one atomic step. */
 export interface QueueSnapshot extends CouponPhase {
   generation: number;
+  /** The catalog version of the definition this state reflects. */
+  version: number;
   /** Stock as Redis knows it; grows with top-ups. */
   total: number;
   /** Stock not yet claimed: total minus issued. */

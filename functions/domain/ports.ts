@@ -33,6 +33,8 @@ export interface HolderUnknown {
 /** How a coupon's state is written into the queue: open, restore, or a finished coupon's answers. */
 export interface QueueRestore {
   generation: number;
+  /** The catalog version of the definition written. */
+  version: number;
   total: number;
   stockLeft: number;
   /** Epoch ms; 0 for none. */
@@ -67,10 +69,14 @@ export interface CouponQueue {
     userId: string,
   ): Promise<RequestStatus | (HolderUnknown & CouponPhase) | Unanswered>;
   snapshot(couponId: string): Promise<QueueSnapshot | 'UNKNOWN' | 'LOST'>;
-  /** Brings the state in line with the catalog: window, stock, generation. true when it changed. */
+  /**
+   * Brings the state in line with the catalog: window and stock when the record's version is newer
+   * than the state's (an older record never undoes a newer change), a later generation. true when
+   * it changed.
+   */
   sync(
     couponId: string,
-    record: Pick<CouponRecord, 'stock' | 'opensAt' | 'closesAt' | 'ledger'>,
+    record: Pick<CouponRecord, 'stock' | 'opensAt' | 'closesAt' | 'ledger' | 'version'>,
   ): Promise<boolean>;
   /** Pops up to `max` users in FCFS order, issues them and records them as pending. */
   claim(couponId: string, max: number): Promise<Claim | 'MISSING' | 'RESTORING'>;
@@ -82,8 +88,14 @@ export interface CouponQueue {
     generation: number,
     outcome: Pick<CommitOutcome, 'persisted' | 'heldBefore' | 'refused'>,
   ): Promise<void>;
-  /** Marks a drained coupon finished; its big keys expire after `graceMs`. */
-  finish(couponId: string, graceMs: number): Promise<FinishReason | undefined>;
+  /**
+   * Marks a drained coupon finished (or finds it so); its big keys expire after `graceMs`. The
+   * reason, with the version and generation of the state that finished.
+   */
+  finish(
+    couponId: string,
+    graceMs: number,
+  ): Promise<{ reason: FinishReason; version: number; generation: number } | undefined>;
   /** Sentinel keys that are gone: every slot's sentinel vanishes with the data when Redis loses it. */
   missingSentinels(): Promise<number[]>;
   /** Puts back the sentinels of these slots (after the coupons in them were restored). */
@@ -130,10 +142,10 @@ export interface CouponCatalog {
   setWindow(couponId: string, window: SaleWindow): Promise<CouponRecord | undefined>;
   /** Adds stock to a live coupon, once per request token; undefined when it is finished (or unknown). */
   addStock(couponId: string, add: number, requestToken: string): Promise<CouponRecord | undefined>;
-  /** Marks a coupon finished if its stock and generation are still these; false if they moved. */
+  /** Marks a coupon finished if its version and generation are still these; false if they moved. */
   finish(
     couponId: string,
     reason: FinishReason,
-    expected: { stock: number; generation: number },
+    expected: { version: number; generation: number },
   ): Promise<boolean>;
 }

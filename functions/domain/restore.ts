@@ -7,6 +7,7 @@ const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : 0);
 export function openInQueue(queue: CouponQueue, record: CouponRecord) {
   return queue.restore(record.couponId, {
     generation: record.ledger.generation,
+    version: record.version,
     total: record.stock,
     stockLeft: record.ledger.remaining,
     opensAt: ms(record.opensAt),
@@ -31,6 +32,7 @@ export async function restoreCoupon(
   if (!bumped) return undefined;
   const result = await ports.queue.restore(bumped.couponId, {
     generation: bumped.ledger.generation,
+    version: bumped.version,
     total: bumped.stock,
     stockLeft: bumped.ledger.remaining,
     opensAt: ms(bumped.opensAt),

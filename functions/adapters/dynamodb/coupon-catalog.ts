@@ -31,6 +31,7 @@ function toRecord(item: Item): CouponRecord {
       remaining: Number(item.remaining ?? item.stock),
       generation: Number(item.generation ?? 0),
     },
+    version: Number(item.version ?? 1),
   };
   if (typeof item.opensAt === 'string') record.opensAt = item.opensAt;
   if (typeof item.closesAt === 'string') record.closesAt = item.closesAt;
@@ -82,6 +83,7 @@ export class DynamoCouponCatalog implements CouponCatalog {
             remaining: coupon.stock,
             // Nothing can be claimed before the state exists: the first state is generation 1.
             generation: 1,
+            version: 1,
             live: LIVE,
             kind: KIND,
             listKey: `${coupon.createdAt}#${coupon.couponId}`,
@@ -197,9 +199,9 @@ export class DynamoCouponCatalog implements CouponCatalog {
   }
 
   async setWindow(couponId: string, window: SaleWindow): Promise<CouponRecord | undefined> {
-    const set: string[] = [];
+    const set: string[] = ['version = version + :one'];
     const remove: string[] = [];
-    const values: Item = {};
+    const values: Item = { ':one': 1 };
     for (const field of ['opensAt', 'closesAt'] as const) {
       if (window[field]) {
         set.push(`${field} = :${field}`);
@@ -207,14 +209,11 @@ export class DynamoCouponCatalog implements CouponCatalog {
       } else remove.push(field);
     }
     return this.update(couponId, {
-      UpdateExpression: [
-        set.length ? `SET ${set.join(', ')}` : '',
-        remove.length ? `REMOVE ${remove.join(', ')}` : '',
-      ]
+      UpdateExpression: [`SET ${set.join(', ')}`, remove.length ? `REMOVE ${remove.join(', ')}` : '']
         .filter(Boolean)
         .join(' '),
       ConditionExpression: 'attribute_exists(live)',
-      ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+      ExpressionAttributeValues: values,
     });
   }
 
@@ -222,10 +221,11 @@ export class DynamoCouponCatalog implements CouponCatalog {
     return this.update(
       couponId,
       {
-        UpdateExpression: 'SET stock = stock + :add, remaining = remaining + :add, lastTopUp = :token',
+        UpdateExpression:
+          'SET stock = stock + :add, remaining = remaining + :add, lastTopUp = :token, version = version + :one',
         ConditionExpression:
           'attribute_exists(live) AND (attribute_not_exists(lastTopUp) OR lastTopUp <> :token)',
-        ExpressionAttributeValues: { ':add': add, ':token': requestToken },
+        ExpressionAttributeValues: { ':add': add, ':token': requestToken, ':one': 1 },
       },
       // A retry of a top-up that went through finds its own token: it is the same top-up.
       (old) => (old.lastTopUp === requestToken ? toRecord(old) : undefined),
@@ -235,15 +235,16 @@ export class DynamoCouponCatalog implements CouponCatalog {
   async finish(
     couponId: string,
     reason: FinishReason,
-    expected: { stock: number; generation: number },
+    expected: { version: number; generation: number },
   ): Promise<boolean> {
     const done = await this.update(couponId, {
       UpdateExpression: 'SET finishedAt = :now, finishReason = :reason REMOVE live',
-      ConditionExpression: 'attribute_exists(live) AND stock = :stock AND generation = :generation',
+      // The definition Redis finished is still the one of record: no window or top-up came since.
+      ConditionExpression: 'attribute_exists(live) AND version = :version AND generation = :generation',
       ExpressionAttributeValues: {
         ':now': new Date().toISOString(),
         ':reason': reason,
-        ':stock': expected.stock,
+        ':version': expected.version,
         ':generation': expected.generation,
       },
     });

@@ -66,10 +66,12 @@ export class DynamoIssuedCouponStore implements IssuedCouponStore {
     let end: ChunkEnd = 'done';
     for (let i = 0; i < rows.length; i += this.settings.rowsPerTransaction) {
       const chunk = rows.slice(i, i + this.settings.rowsPerTransaction);
-      if (end === 'done') end = await this.commitChunk(couponId, generation, chunk, deadline, outcome);
-      // What made one transaction stop holds for the rest of the claims.
+      // A fence or an outage holds for the rest of the claims (they stay pending, nothing is lost).
+      // A full ledger does not: a later chunk may hold rows already written (a claim leased
+      // again), which must be found, not refused and undone.
+      if (end === 'done' || end === 'full')
+        end = await this.commitChunk(couponId, generation, chunk, deadline, outcome);
       else if (end === 'fenced') outcome.fenced.push(...chunk);
-      else if (end === 'full') outcome.refused.push(...chunk);
       else outcome.failed.push(...chunk);
     }
     return outcome;

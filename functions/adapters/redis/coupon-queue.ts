@@ -54,6 +54,7 @@ export class RedisCouponQueue implements CouponQueue {
       s.loadHolders,
       s.finished ?? '',
       s.finished ? 1 : 0, // a finished coupon restored keeps no holders: the issued table answers
+      s.version,
     );
   }
 
@@ -79,7 +80,10 @@ export class RedisCouponQueue implements CouponQueue {
     return this.run('couponSnapshot', couponId, false);
   }
 
-  async sync(couponId: string, record: Pick<CouponRecord, 'stock' | 'opensAt' | 'closesAt' | 'ledger'>) {
+  async sync(
+    couponId: string,
+    record: Pick<CouponRecord, 'stock' | 'opensAt' | 'closesAt' | 'ledger' | 'version'>,
+  ) {
     const changed = await this.run(
       'couponSync',
       couponId,
@@ -88,6 +92,7 @@ export class RedisCouponQueue implements CouponQueue {
       record.stock,
       ms(record.opensAt),
       ms(record.closesAt),
+      record.version,
     );
     return changed === true;
   }
@@ -190,7 +195,7 @@ export class RedisCouponQueue implements CouponQueue {
     ];
     // A client made without the scripts is a wiring bug, not an outage.
     if (!command) throw new Error(`Script ${name} is not defined on this client (see ioredisScripts()).`);
-    const reply = await this.call(writes, (redis) => command.call(redis, ...keys, ...argv));
+    const reply = await this.call(writes, (redis) => command.call(redis, ...keys, ...argv), slotOf(couponId));
     const fail = (): never => {
       throw new UnexpectedReply(name, reply);
     };
@@ -202,9 +207,9 @@ export class RedisCouponQueue implements CouponQueue {
    * Waits (bounded) for a connection, runs `fn`, and turns connection trouble into a domain error
    * that says whether the command may have run: only a write that reached Redis may have.
    */
-  private async call<T>(writes: boolean, fn: (redis: RedisClient) => Promise<T>): Promise<T> {
+  private async call<T>(writes: boolean, fn: (redis: RedisClient) => Promise<T>, slot?: number): Promise<T> {
     try {
-      await whenReady(this.client, this.timeoutMs);
+      await whenReady(this.client, this.timeoutMs, slot);
       return await fn(this.client);
     } catch (error) {
       const message = String((error as Error)?.message);

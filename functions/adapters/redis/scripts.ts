@@ -150,6 +150,7 @@ export const COUPON_SCRIPTS = {
             now: iso(r[13]),
             restoring: num(r[14]) === 1,
             finished: r[15] ? reason(r[15], fail) : undefined,
+            version: num(r[17]),
           };
         }
         default:
@@ -231,7 +232,8 @@ export const COUPON_SCRIPTS = {
       loadHolders: boolean,
       finished: FinishReason | '',
       expiresAt: number,
-    ) => [generation, total, left, opensAt, closesAt, loadHolders ? 1 : 0, finished, expiresAt],
+      version: number,
+    ) => [generation, total, left, opensAt, closesAt, loadHolders ? 1 : 0, finished, expiresAt, version],
     decode: (r, fail) => {
       switch (r[0]) {
         case 'CREATED':
@@ -268,11 +270,12 @@ export const COUPON_SCRIPTS = {
   couponSync: declare({
     lua: syncLua,
     keys: (k) => [k.state, k.queue, k.issued, k.pending],
-    args: (generation: number, total: number, opensAt: number, closesAt: number) => [
+    args: (generation: number, total: number, opensAt: number, closesAt: number, version: number) => [
       generation,
       total,
       opensAt,
       closesAt,
+      version,
     ],
     decode: (r, fail) => {
       switch (r[0]) {
@@ -293,7 +296,7 @@ export const COUPON_SCRIPTS = {
     decode: (r, fail) => {
       switch (r[0]) {
         case 'FINISHED':
-          return reason(r[1], fail);
+          return { reason: reason(r[1], fail), version: num(r[2]), generation: num(r[3]) };
         case 'NOT_DONE':
         case 'MISSING':
           return undefined;

@@ -82,6 +82,9 @@ function createCluster(
       // (ioredis would, after this delay, by default), its caller has had its answer.
       retryDelayOnFailover: 0,
       slotsRefreshTimeout: options.connectTimeout,
+      // Learn a failover's new primaries even while no command reaches the old one (a request
+      // waits for the node of its slot: no MOVED would ever come back to say so).
+      slotsRefreshInterval: 5000,
       clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
       // ElastiCache's TLS certificates name the configuration endpoint, not the node IPs.
       dnsLookup: tls ? (address, callback) => callback(null, address) : undefined,
@@ -89,52 +92,66 @@ function createCluster(
   );
 }
 
-/** One wait per client while it connects, however many calls are waiting on it. */
-const connecting = new WeakMap<RedisClient, Promise<void>>();
-
 /**
- * Ready to take a command: the client, and on a cluster every master's own connection too. A
- * cluster node still connecting refuses a command with no offline queue ("Connection is closed."
- * though nothing was sent), so a burst right after the client is ready, or while a node
- * reconnects, would fail for nothing.
+ * Ready to take a command: the client, and on a cluster the connection of the master that serves
+ * `slot` (every master's when no slot is given). A cluster node still connecting refuses a
+ * command with no offline queue ("Connection is closed." though nothing was sent), so a burst
+ * right after the client is ready, or while a node reconnects, would fail for nothing; a node
+ * that is down blocks only the commands of its own slots.
  */
-function ready(client: RedisClient): boolean {
-  if (client.status !== 'ready') return false;
-  return !(client instanceof Cluster) || client.nodes('master').every((node) => node.status === 'ready');
+function nodesFor(client: Cluster, slot: number | undefined): Redis[] {
+  const masters = client.nodes('master');
+  if (slot === undefined) return masters;
+  const key = client.slots[slot]?.[0];
+  const node = masters.find((n) => `${n.options.host}:${n.options.port}` === key);
+  return node ? [node] : masters;
 }
 
+function ready(client: RedisClient, slot: number | undefined): boolean {
+  if (client.status !== 'ready') return false;
+  return !(client instanceof Cluster) || nodesFor(client, slot).every((node) => node.status === 'ready');
+}
+
+/** One wait per client (and slot) while it connects, however many calls are waiting on it. */
+const connecting = new WeakMap<RedisClient, Map<number | undefined, Promise<void>>>();
+
 /**
- * Resolves once the client is ready (it connects, or reconnects, by itself; a cluster's master
- * connections are opened at once rather than at their first command). Rejects after
- * `timeoutMs`: with no offline queue, a command sent before then would fail anyway.
+ * Resolves once the client is ready for `slot` (it connects, or reconnects, by itself; a
+ * cluster's node connections are opened at once rather than at their first command). Rejects
+ * after `timeoutMs`: with no offline queue, a command sent before then would fail anyway.
  */
-export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
-  if (ready(client)) return Promise.resolve();
-  let wait = connecting.get(client);
+export function whenReady(client: RedisClient, timeoutMs: number, slot?: number): Promise<void> {
+  if (ready(client, slot)) return Promise.resolve();
+  let waits = connecting.get(client);
+  if (!waits) {
+    waits = new Map();
+    connecting.set(client, waits);
+  }
+  let wait = waits.get(slot);
   if (!wait) {
     wait = new Promise<void>((resolve, reject) => {
-      const watched: { emitter: RedisClient; event: string }[] = [];
+      const watched: Redis[] = [];
       const check = () => {
-        if (!ready(client)) {
-          if (client instanceof Cluster && client.status === 'ready') {
-            for (const node of client.nodes('master')) {
-              if (node.status === 'ready') continue;
-              if (node.status === 'wait') node.connect().catch(() => {});
-              if (!watched.some((w) => w.emitter === node)) {
-                node.once('ready', check);
-                watched.push({ emitter: node, event: 'ready' });
-              }
-            }
-          }
+        if (ready(client, slot)) {
+          done();
+          resolve();
           return;
         }
-        done();
-        resolve();
+        if (client instanceof Cluster && client.status === 'ready') {
+          for (const node of nodesFor(client, slot)) {
+            if (node.status === 'ready') continue;
+            if (node.status === 'wait') node.connect().catch(() => {});
+            if (!watched.includes(node)) {
+              node.once('ready', check);
+              watched.push(node);
+            }
+          }
+        }
       };
       const done = () => {
         clearTimeout(timer);
         client.off('ready', check);
-        for (const { emitter, event } of watched) emitter.off(event, check);
+        for (const node of watched) node.off('ready', check);
       };
       const timer = setTimeout(() => {
         done();
@@ -142,8 +159,8 @@ export function whenReady(client: RedisClient, timeoutMs: number): Promise<void>
       }, timeoutMs);
       client.on('ready', check);
       check();
-    }).finally(() => connecting.delete(client));
-    connecting.set(client, wait);
+    }).finally(() => waits?.delete(slot));
+    waits.set(slot, wait);
   }
   return wait;
 }

@@ -5,7 +5,7 @@
 -- coupon in DynamoDB under an earlier claim (Redis had forgotten them); then the refused userIds
 -- (the ledger had no stock left for them).
 -- Persisted and held-before claims leave pending. A held-before claim took stock Redis must give
--- back, and keeps the issue time of record. A refused claim is undone, and no stock is left.
+-- back (once, when it leaves pending), and keeps the issue time of record. A refused claim is undone, and no stock is left.
 -- Stock is corrected only for claims of the state's own generation.
 -- Returns {'SETTLED'}.
 local gen = redis.call('HGET', KEYS[1], 'gen')
@@ -19,9 +19,10 @@ for _ = 1, persisted do
   i = i + 1
 end
 for _ = 1, heldBefore do
-  redis.call('ZREM', KEYS[2], ARGV[i])
+  -- Once per claim: a claim leased twice (two drains) gives its stock back only the first time.
+  local wasPending = redis.call('ZREM', KEYS[2], ARGV[i]) == 1
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
-  if sameGen then
+  if sameGen and wasPending then
     redis.call('HINCRBY', KEYS[1], 'left', 1)
   end
   i = i + 2

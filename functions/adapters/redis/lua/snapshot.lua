@@ -2,7 +2,8 @@
 -- KEYS[1] state, KEYS[2] queue, KEYS[3] issued, KEYS[4] pending (userId -> lease ms), KEYS[5] sentinel
 -- Returns {'UNKNOWN'}, {'LOST'}, or {'COUPON', phase, gen, total, left, available, queued, issued,
 -- pending, oldestQueuedMicros, oldestPendingMs, opensAt, closesAt, now, restoring (0/1),
--- finished ('' or SOLD_OUT/CLOSED), expiresAt}; the oldest entries are 0 when their set is empty.
+-- finished ('' or SOLD_OUT/CLOSED), expiresAt, version}; the oldest entries are 0 when their set is
+-- empty.
 local now = nowMs()
 local c = readCoupon(KEYS[1], KEYS[2], now)
 if not c then
@@ -15,4 +16,5 @@ return {
   redis.call('HLEN', KEYS[3]), redis.call('ZCARD', KEYS[4]),
   oldestQueued[2] or '0', oldestPending[2] or '0',
   int(c.opensAt), int(c.closesAt), int(now), c.restoring and 1 or 0, c.finished or '', int(c.expiresAt),
+  redis.call('HGET', KEYS[1], 'ver') or '0',
 }

@@ -1,0 +1,166 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { couponKeys } from '#adapters/redis/keys';
+import { addStock, changeWindow } from '#domain/coupons';
+import { Drain } from '#domain/drain';
+import { DependencyUnavailable } from '#domain/errors';
+import type { CouponCatalog, IssuedCouponStore } from '#domain/ports';
+import { engine } from './support/engine';
+import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
+
+// The drain against an admin changing the same coupon at the same moment, against a failure
+// between its two finishing steps, and two drains settling the same claim: each race replayed
+// at its worst moment, through a port that acts there (the stores themselves are real).
+
+const main = engine();
+const redis = testRedis();
+const db = testDynamoDb();
+afterAll(async () => {
+  await main.close();
+  redis.disconnect();
+});
+const far = () => Date.now() + 30_000;
+const ports = { catalog: main.catalog, queue: main.queue };
+const phase = async (couponId: string) => {
+  const snapshot = await main.queue.snapshot(couponId);
+  return typeof snapshot === 'string' ? snapshot : snapshot.state;
+};
+
+/** The real catalog, with some of its methods acting first. */
+function catalogWith(over: Partial<CouponCatalog>): CouponCatalog {
+  const c = main.catalog;
+  return {
+    create: (...a) => c.create(...a),
+    get: (...a) => c.get(...a),
+    getMany: (...a) => c.getMany(...a),
+    list: (...a) => c.list(...a),
+    live: () => c.live(),
+    allIds: (...a) => c.allIds(...a),
+    bumpGeneration: (...a) => c.bumpGeneration(...a),
+    setWindow: (...a) => c.setWindow(...a),
+    addStock: (...a) => c.addStock(...a),
+    finish: (...a) => c.finish(...a),
+    ...over,
+  };
+}
+const drainOf = (catalog: CouponCatalog, store: IssuedCouponStore = main.store, pendingTimeoutMs = 30_000) =>
+  new Drain(catalog, main.queue, store, { batchSize: 100, pendingTimeoutMs });
+
+/** A coupon closed (by Redis's clock), with one user queued before the close. */
+async function closedWithOneQueued(prefix: string) {
+  const couponId = uniqueId(prefix);
+  await main.create(couponId, 5);
+  expect(await main.queue.admit(couponId, 'ann')).toMatchObject({ status: 'QUEUED' });
+  await changeWindow(ports, couponId, { closesAt: 'now' });
+  expect(await phase(couponId)).toBe('CLOSED');
+  return couponId;
+}
+
+describe('the drain and an admin at the same moment', () => {
+  it('a reopening between the two finishing steps wins: the coupon stays live and its new users are issued', async () => {
+    const couponId = await closedWithOneQueued('reopen');
+    const racing = catalogWith({
+      finish: async (id, reason, expected) => {
+        // The admin reopens the sale (closesAt: null) after Redis finished it, before the catalog does.
+        if (id === couponId) await changeWindow(ports, id, { closesAt: null });
+        return main.catalog.finish(id, reason, expected);
+      },
+    });
+    await drainOf(racing).tick(far());
+    expect((await main.catalog.get(couponId))?.finished).toBeUndefined();
+    expect(await phase(couponId)).toBe('OPEN');
+    expect(await main.queue.admit(couponId, 'bob')).toMatchObject({ status: 'QUEUED' });
+    await main.drain().tick(far());
+    expect((await issuedRows(db, couponId)).sort()).toEqual(['ann', 'bob']);
+  });
+
+  it('an older record read by a slow drain never undoes a window the admin changed since', async () => {
+    const couponId = uniqueId('stale');
+    await main.create(couponId, 5);
+    let closed = false;
+    const stale = catalogWith({
+      live: async () => {
+        const records = await main.catalog.live();
+        if (!closed) {
+          closed = true;
+          // The admin closes the sale right after the drain read the catalog.
+          await changeWindow(ports, couponId, { closesAt: 'now' });
+        }
+        return records;
+      },
+    });
+    await drainOf(stale).tick(far());
+    expect((await main.catalog.get(couponId))?.closesAt).toBeDefined();
+    expect(await main.queue.admit(couponId, 'after-the-close')).toEqual({ status: 'CLOSED' });
+  });
+});
+
+describe('a coupon finished in Redis whose catalog step failed', () => {
+  it('is finished in the catalog at the next tick', async () => {
+    const couponId = await closedWithOneQueued('retry');
+    let failOnce = true;
+    const flaky = catalogWith({
+      finish: async (id, reason, expected) => {
+        if (id === couponId && failOnce) {
+          failOnce = false;
+          throw new DependencyUnavailable('DynamoDB', true, new Error('timeout'));
+        }
+        return main.catalog.finish(id, reason, expected);
+      },
+    });
+    await expect(drainOf(flaky).tick(far())).rejects.toThrow(/DynamoDB/);
+    expect(await phase(couponId)).toBe('FINISHED');
+    await main.drain().tick(far());
+    expect((await main.catalog.get(couponId))?.finished).toMatchObject({ reason: 'CLOSED' });
+    expect((await main.catalog.live()).map((c) => c.couponId)).not.toContain(couponId);
+    await expect(addStock(ports, couponId, 1, 'late-top-up')).rejects.toMatchObject({
+      code: 'COUPON_FINISHED',
+    });
+  });
+});
+
+describe('two drains and one forgotten holder', () => {
+  it('give its stock back once, however many drains settle its claim', async () => {
+    const couponId = uniqueId('twice');
+    await main.create(couponId, 2);
+    const k = couponKeys(couponId);
+    // U holds a row of record that Redis does not know (a restore that missed U in the lagging
+    // byCoupon index); Redis's stock left is the ledger's: 1.
+    await main.store.commit(
+      couponId,
+      1,
+      [{ couponId, userId: 'U', issuedAt: new Date(1_000).toISOString(), used: false }],
+      far(),
+    );
+    await redis.hset(k.state, 'left', '1');
+    expect(await main.queue.admit(couponId, 'U')).toMatchObject({ status: 'QUEUED' });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = () => {};
+    const inCommit = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slow: IssuedCouponStore = {
+      commit: async (...args) => {
+        entered();
+        await gate;
+        return main.store.commit(...args);
+      },
+      listByUser: (userId) => main.store.listByUser(userId),
+      holding: (c, userId) => main.store.holding(c, userId),
+      holders: (c, cursor, limit) => main.store.holders(c, cursor, limit),
+    };
+    const first = drainOf(main.catalog, slow).tick(far());
+    await inCommit; // drain A claimed U and is writing it, slowly
+    await drainOf(main.catalog, main.store, 0).tick(far()); // drain B leases U again and writes it
+    release();
+    await first;
+    expect(await redis.hget(k.state, 'left')).toBe('1');
+    expect((await main.catalog.get(couponId))?.ledger.remaining).toBe(1);
+    expect(await main.queue.admit(couponId, 'V')).toMatchObject({ status: 'QUEUED' });
+    expect(await main.queue.admit(couponId, 'W')).toEqual({ status: 'SOLD_OUT' });
+    await main.drain().tick(far());
+    expect((await issuedRows(db, couponId)).sort()).toEqual(['U', 'V']);
+  });
+});
