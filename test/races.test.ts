@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store';
 import { couponKeys } from '#adapters/redis/keys';
+import { tablesConfig } from '#commons/config';
 import { addStock, changeWindow } from '#domain/coupons';
 import { Drain } from '#domain/drain';
 import { DependencyUnavailable } from '#domain/errors';
@@ -92,6 +94,19 @@ describe('the drain and an admin at the same moment', () => {
     expect((await main.catalog.get(couponId))?.closesAt).toBeDefined();
     expect(await main.queue.admit(couponId, 'after-the-close')).toEqual({ status: 'CLOSED' });
   });
+
+  it('a sync from a record older than the state changes nothing', async () => {
+    const couponId = uniqueId('older');
+    await main.create(couponId, 5);
+    // A drain read the record (version 1) and a snapshot from before the admin's change, and
+    // syncs after it: the window the admin closed stays closed.
+    const older = await main.catalog.get(couponId);
+    if (!older) throw new Error('the coupon was not created');
+    await changeWindow(ports, couponId, { closesAt: 'now' });
+    expect(await main.queue.sync(couponId, older)).toBe(false);
+    expect(await phase(couponId)).toBe('CLOSED');
+    expect(await main.queue.admit(couponId, 'after-the-close')).toEqual({ status: 'CLOSED' });
+  });
 });
 
 describe('a coupon finished in Redis whose catalog step failed', () => {
@@ -162,5 +177,34 @@ describe('two drains and one forgotten holder', () => {
     expect(await main.queue.admit(couponId, 'W')).toEqual({ status: 'SOLD_OUT' });
     await main.drain().tick(far());
     expect((await issuedRows(db, couponId)).sort()).toEqual(['U', 'V']);
+  });
+});
+
+describe('a ledger found full in one transaction of a batch', () => {
+  it('still recognizes the rows of the later transactions that were written before', async () => {
+    const couponId = uniqueId('full');
+    await main.create(couponId, 2);
+    const row = (userId: string, at: number) => ({
+      couponId,
+      userId,
+      issuedAt: new Date(at).toISOString(),
+      used: false,
+    });
+    // A and B were written by an earlier try whose answer was lost: the ledger is full.
+    expect((await main.store.commit(couponId, 1, [row('A', 1), row('B', 2)], far())).persisted).toHaveLength(
+      2,
+    );
+    // The batch written again puts X and Y (Redis believed in more stock) before A and B.
+    const twoPerTransaction = new DynamoIssuedCouponStore(db, tablesConfig(), { rowsPerTransaction: 2 });
+    const outcome = await twoPerTransaction.commit(
+      couponId,
+      1,
+      [row('X', 3), row('Y', 4), row('A', 1), row('B', 2)],
+      far(),
+    );
+    expect(outcome.refused.map((r) => r.userId)).toEqual(['X', 'Y']);
+    expect(outcome.persisted.map((r) => r.userId)).toEqual(['A', 'B']);
+    expect((await main.catalog.get(couponId))?.ledger).toMatchObject({ issued: 2, remaining: 0 });
+    expect((await issuedRows(db, couponId)).sort()).toEqual(['A', 'B']);
   });
 });

@@ -1,7 +1,9 @@
+import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RedisCouponQueue } from '#adapters/redis/coupon-queue';
+import { slotOf } from '#adapters/redis/keys';
 import { ioredisScripts } from '#adapters/redis/scripts';
-import { createRedisClient } from '#commons/clients/redis';
+import { createRedisClient, whenReady } from '#commons/clients/redis';
 import { type LocalRedisCluster, startRedisCluster } from '#local/redis-cluster';
 import { uniqueId } from './support/helpers';
 import { type FaultProxy, startProxy } from './support/proxy';
@@ -61,6 +63,55 @@ it('replaces a silent connection to a cluster node within seconds, and never sen
     expect(proxies.some((p, i) => p.connections() > (connections[i] as number))).toBe(true);
     expect(await queue.status(couponId, 'during')).toMatchObject({ status: 'NOT_REQUESTED' });
   } finally {
+    client.disconnect();
+  }
+});
+
+it('keeps answering for the coupons of the other masters while one master is unreachable', async () => {
+  const natMap = Object.fromEntries(
+    cluster.nodes.map((node, i) => [
+      `127.0.0.1:${node.port}`,
+      { host: '127.0.0.1', port: proxies[i]?.port as number },
+    ]),
+  );
+  const client = createRedisClient(
+    { urls: [proxies[0]?.url('redis') as string], cluster: true, keyPrefix: uniqueId('cf'), timeoutMs: 300 },
+    { scripts: ioredisScripts(), natMap },
+  );
+  const queue = new RedisCouponQueue(client, 300);
+  const down = proxies[2] as FaultProxy;
+  try {
+    await whenReady(client, 5_000);
+    // One coupon served by the master that will be lost, one by another master.
+    const servedBy = (couponId: string) => (client as Cluster).slots[slotOf(couponId)]?.[0];
+    const couponOn = (proxy: FaultProxy) => {
+      for (;;) {
+        const couponId = uniqueId('node');
+        if (servedBy(couponId) === `127.0.0.1:${proxy.port}`) return couponId;
+      }
+    };
+    const lost = couponOn(down);
+    const alive = couponOn(proxies[0] as FaultProxy);
+    for (const couponId of [lost, alive]) {
+      await queue.restore(couponId, {
+        generation: 1,
+        version: 1,
+        total: 100,
+        stockLeft: 100,
+        opensAt: 0,
+        closesAt: 0,
+        loadHolders: false,
+      });
+    }
+    down.blackholeNew(true); // the master's address stops answering: new connections hang
+    down.cut();
+    await expect(queue.admit(lost, 'during')).rejects.toMatchObject({ name: 'DependencyUnavailable' });
+    for (let i = 0; i < 5; i += 1) {
+      expect(await queue.admit(alive, `alive-${i}`)).toMatchObject({ status: 'QUEUED' });
+      await expect(queue.admit(lost, `lost-${i}`)).rejects.toMatchObject({ name: 'DependencyUnavailable' });
+    }
+  } finally {
+    down.release();
     client.disconnect();
   }
 });
