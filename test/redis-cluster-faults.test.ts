@@ -24,7 +24,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-it('replaces a silent connection to a cluster node within seconds, and never sends an answered command again', async () => {
+/** A queue whose client reaches every node through its proxy (the cluster announces the nodes). */
+function proxiedQueue() {
   const natMap = Object.fromEntries(
     cluster.nodes.map((node, i) => [
       `127.0.0.1:${node.port}`,
@@ -35,18 +36,26 @@ it('replaces a silent connection to a cluster node within seconds, and never sen
     { urls: [proxies[0]?.url('redis') as string], cluster: true, keyPrefix: uniqueId('cf'), timeoutMs: 300 },
     { scripts: ioredisScripts(), natMap },
   );
-  const queue = new RedisCouponQueue(client, 300);
+  return { client, queue: new RedisCouponQueue(client, 300) };
+}
+
+/** An open coupon of 100 in Redis alone. */
+const open = (queue: RedisCouponQueue, couponId: string) =>
+  queue.restore(couponId, {
+    generation: 1,
+    version: 1,
+    total: 100,
+    stockLeft: 100,
+    opensAt: 0,
+    closesAt: 0,
+    loadHolders: false,
+  });
+
+it('replaces a silent connection to a cluster node within seconds, and never sends an answered command again', async () => {
+  const { client, queue } = proxiedQueue();
   const couponId = uniqueId('silent');
   try {
-    await queue.restore(couponId, {
-      generation: 1,
-      version: 1,
-      total: 100,
-      stockLeft: 100,
-      opensAt: 0,
-      closesAt: 0,
-      loadHolders: false,
-    });
+    await open(queue, couponId);
     expect(await queue.admit(couponId, 'before')).toMatchObject({ status: 'QUEUED' });
     const connections = proxies.map((p) => p.connections());
     for (const proxy of proxies) proxy.hold(); // every node's open connection goes silent
@@ -68,41 +77,22 @@ it('replaces a silent connection to a cluster node within seconds, and never sen
 });
 
 it('keeps answering for the coupons of the other masters while one master is unreachable', async () => {
-  const natMap = Object.fromEntries(
-    cluster.nodes.map((node, i) => [
-      `127.0.0.1:${node.port}`,
-      { host: '127.0.0.1', port: proxies[i]?.port as number },
-    ]),
-  );
-  const client = createRedisClient(
-    { urls: [proxies[0]?.url('redis') as string], cluster: true, keyPrefix: uniqueId('cf'), timeoutMs: 300 },
-    { scripts: ioredisScripts(), natMap },
-  );
-  const queue = new RedisCouponQueue(client, 300);
+  const { client, queue } = proxiedQueue();
   const down = proxies[2] as FaultProxy;
   try {
     await whenReady(client, 5_000);
     // One coupon served by the master that will be lost, one by another master.
     const servedBy = (couponId: string) => (client as Cluster).slots[slotOf(couponId)]?.[0];
     const couponOn = (proxy: FaultProxy) => {
-      for (;;) {
+      for (let i = 0; i < 10_000; i += 1) {
         const couponId = uniqueId('node');
         if (servedBy(couponId) === `127.0.0.1:${proxy.port}`) return couponId;
       }
+      throw new Error(`no slot served through port ${proxy.port}`);
     };
     const lost = couponOn(down);
     const alive = couponOn(proxies[0] as FaultProxy);
-    for (const couponId of [lost, alive]) {
-      await queue.restore(couponId, {
-        generation: 1,
-        version: 1,
-        total: 100,
-        stockLeft: 100,
-        opensAt: 0,
-        closesAt: 0,
-        loadHolders: false,
-      });
-    }
+    for (const couponId of [lost, alive]) await open(queue, couponId);
     down.blackholeNew(true); // the master's address stops answering: new connections hang
     down.cut();
     await expect(queue.admit(lost, 'during')).rejects.toMatchObject({ name: 'DependencyUnavailable' });
