@@ -6,6 +6,7 @@ import { addStock, changeWindow } from '#domain/coupons';
 import { Drain } from '#domain/drain';
 import { DependencyUnavailable } from '#domain/errors';
 import type { CouponCatalog, IssuedCouponStore } from '#domain/ports';
+import { openInQueue } from '#domain/restore';
 import { engine } from './support/engine';
 import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
 
@@ -106,6 +107,24 @@ describe('the drain and an admin at the same moment', () => {
     expect(await main.queue.sync(couponId, older)).toBe(false);
     expect(await phase(couponId)).toBe('CLOSED');
     expect(await main.queue.admit(couponId, 'after-the-close')).toEqual({ status: 'CLOSED' });
+  });
+});
+
+describe('a drain tick between the two steps of a create', () => {
+  it('leaves the coupon to its create: nothing restored, no generation bumped, no alarm', async () => {
+    const couponId = uniqueId('creating');
+    // The create saved the coupon in the catalog and is about to open it in Redis.
+    const coupon = { couponId, name: couponId, stock: 2, createdAt: new Date().toISOString() };
+    expect(await main.catalog.create(coupon, `test-${couponId}`)).toBe('CREATED');
+    const report = await main.drain().tick(far());
+    expect(report.perCoupon.find((c) => c.couponId === couponId)).toMatchObject({ restored: 0 });
+    const record = await main.catalog.get(couponId);
+    expect(record?.ledger.generation).toBe(1);
+    if (!record) throw new Error('the coupon was not created');
+    expect(await openInQueue(main.queue, record)).toBe('CREATED');
+    expect(await main.queue.admit(couponId, 'ann')).toMatchObject({ status: 'QUEUED' });
+    await main.drain().tick(far());
+    expect(await issuedRows(db, couponId)).toEqual(['ann']);
   });
 });
 

@@ -106,10 +106,16 @@ it('answers 503 while Redis is down, changes nothing, and recovers by itself whe
 
 it('finishes a coupon whose create died between DynamoDB and Redis at the next drain tick', async () => {
   const couponId = uniqueId('half');
-  // A create whose function died (a timeout, a crash) after the catalog's put, before Redis.
+  // A create whose function died (a timeout, a crash) after the catalog's put, before Redis, a
+  // minute ago (longer than PENDING_TIMEOUT_MS: no create is still opening it).
   const e = engine();
   try {
-    const coupon = { couponId, name: 'half', stock: 4, createdAt: new Date().toISOString() };
+    const coupon = {
+      couponId,
+      name: 'half',
+      stock: 4,
+      createdAt: new Date(Date.now() - 60_000).toISOString(),
+    };
     expect(await e.catalog.create(coupon, 'died-half-way')).toBe('CREATED');
   } finally {
     await e.close();
@@ -248,6 +254,19 @@ it('says a create was saved when Redis fails between DynamoDB and Redis, and the
     await e.close();
     await proxy.close();
   }
-  expect(part(await tick(), couponId)).toMatchObject({ restored: 1 });
+  // Within PENDING_TIMEOUT_MS of its create, the drain takes the create to be still opening it.
+  expect(part(await tick(), couponId)).toMatchObject({ restored: 0 });
+  expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(404);
+  // Once that time is over (a drain that gives it none), the drain opens it.
+  const later = engine();
+  try {
+    expect(part(await later.drain({ pendingTimeoutMs: 0 }).tick(Date.now() + 5_000), couponId)).toMatchObject(
+      {
+        restored: 1,
+      },
+    );
+  } finally {
+    await later.close();
+  }
   expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(202);
 });

@@ -6,7 +6,10 @@ import { loadHolders, restoreCoupon } from './restore';
 export interface DrainSettings {
   /** Users claimed from one queue in one atomic step. */
   batchSize: number;
-  /** A pending claim older than this is taken to be abandoned by a dead drain and persisted again. */
+  /**
+   * A pending claim older than this is taken to be abandoned by a dead drain and persisted again;
+   * a coupon saved this long ago and still not open in Redis, to be a create that died half-way.
+   */
   pendingTimeoutMs: number;
   /** Claim loops per coupon at once (their writes to the ledger take turns). @default 2 */
   lanes?: number;
@@ -246,6 +249,13 @@ export class Drain {
     let snapshot = await this.queue.snapshot(couponId);
     let generation: number;
     if (typeof snapshot === 'string') {
+      // Saved moments ago and not open in Redis, whose slot lost nothing: its create is still
+      // opening it. Left to it (given as long as a claim in flight), not fenced off as lost.
+      if (
+        snapshot === 'UNKNOWN' &&
+        this.clock() - Date.parse(record.createdAt) < this.settings.pendingTimeoutMs
+      )
+        return report;
       const restored = await restoreCoupon(this.ports, record);
       if (!restored) return report; // another drain restores it
       report.restored = 1;
