@@ -5,7 +5,8 @@
 -- coupon in DynamoDB under an earlier claim (Redis had forgotten them); then the refused userIds
 -- (the ledger had no stock left for them).
 -- Persisted and held-before claims leave pending. A held-before claim took stock Redis must give
--- back (once, when it leaves pending), and keeps the issue time of record. A refused claim is undone, and no stock is left.
+-- back (once, when it leaves pending), and keeps the issue time of record. A refused claim is
+-- undone, and no stock is left.
 -- Stock is corrected only for claims of the state's own generation.
 -- Returns {'SETTLED'}.
 local gen = redis.call('HGET', KEYS[1], 'gen')
