@@ -13,11 +13,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { ROUTES } from '#functions/routes';
 import { allFiles, ENTRY_FILE, staticFiles } from '../lib/constructs/bundling';
-import { checkTarget, printTable, reportVerdicts, round, startServers, writeResult } from './lib';
+import { apiEvent, checkTarget, printTable, reportVerdicts, round, startServers, writeResult } from './lib';
 
 /** Goals of issue 13: process start to handler ready, as a multiple of hello-world's. */
 const GOAL_REQUEST = 1.6;
@@ -82,42 +81,6 @@ function synthesize(): string {
     stdio: 'pipe',
   });
   return outdir;
-}
-
-function apiEvent(
-  method: string,
-  path: string,
-  options: {
-    body?: unknown;
-    pathParameters?: Record<string, string>;
-    query?: Record<string, string>;
-    route: string;
-  },
-): APIGatewayProxyEventV2 {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `${method} ${options.route}`,
-    rawPath: path,
-    rawQueryString: new URLSearchParams(options.query).toString(),
-    headers: { 'content-type': 'application/json', host: 'bench' },
-    queryStringParameters: options.query,
-    pathParameters: options.pathParameters,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'bench',
-      domainPrefix: 'bench',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
-      requestId: randomUUID(),
-      routeKey: `${method} ${options.route}`,
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-  };
 }
 
 const OPEN = 'cold-open';

@@ -3,9 +3,11 @@
 // measured in the same run.
 
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
 import { ensureTables, localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
@@ -233,4 +235,41 @@ export function reportVerdicts(benchmark: string, verdicts: Verdict[]): Verdict[
   }
   if (verdicts.some((v) => v.met === false)) process.exitCode = 1;
   return verdicts;
+}
+
+/** An HTTP API (payload format 2.0) event as API Gateway sends it, for calling a handler in process. */
+export function apiEvent(
+  method: string,
+  path: string,
+  options: {
+    body?: unknown;
+    pathParameters?: Record<string, string>;
+    query?: Record<string, string>;
+    route: string;
+  },
+): APIGatewayProxyEventV2 {
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: `${method} ${options.route}`,
+    rawPath: path,
+    rawQueryString: new URLSearchParams(options.query).toString(),
+    headers: { 'content-type': 'application/json', host: 'bench' },
+    queryStringParameters: options.query,
+    pathParameters: options.pathParameters,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'bench',
+      domainPrefix: 'bench',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: randomUUID(),
+      routeKey: `${method} ${options.route}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+  };
 }

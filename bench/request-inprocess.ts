@@ -10,6 +10,7 @@ import { couponKeys } from '#adapters/redis/keys';
 import { COUPON_SCRIPTS } from '#adapters/redis/scripts';
 import { lambdaContext } from '#local/api';
 import {
+  apiEvent,
   checkTarget,
   closedLoop,
   cpuMeter,
@@ -23,36 +24,13 @@ import {
   writeResult,
 } from './lib';
 
+/** A user's request for a coupon, as API Gateway sends it to the request function. */
 export function requestEvent(couponId: string, userId: string): APIGatewayProxyEventV2 {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: 'POST /coupons/{couponId}/requests',
-    rawPath: `/coupons/${couponId}/requests`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', host: 'bench' },
+  return apiEvent('POST', `/coupons/${couponId}/requests`, {
+    route: '/coupons/{couponId}/requests',
     pathParameters: { couponId },
-    body: `{"userId":"${userId}"}`,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'bench',
-      domainName: 'bench',
-      domainPrefix: 'bench',
-      http: {
-        method: 'POST',
-        path: `/coupons/${couponId}/requests`,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'bench',
-      },
-      requestId: `r${now}`,
-      routeKey: 'POST /coupons/{couponId}/requests',
-      stage: '$default',
-      time: '',
-      timeEpoch: now,
-    },
-  };
+    body: { userId },
+  });
 }
 
 /** redis-benchmark's EVALSHA of admit.lua on fresh keys, with random user ids. */
