@@ -108,8 +108,9 @@ export async function createCoupon(
   throw new CouponExists(coupon.couponId);
 }
 
+/** What the API shows of a coupon's definition: not its ledger, lifecycle or catalog version. */
 function definition(record: CouponRecord): Coupon {
-  const { ledger: _, finished: __, ...coupon } = record;
+  const { ledger: _, finished: __, version: ___, ...coupon } = record;
   return coupon;
 }
 
