@@ -64,7 +64,11 @@ export class RedisCouponQueue implements CouponQueue {
   }
 
   async restoreCursor(couponId: string): Promise<string | undefined> {
-    const cursor = await this.call(false, (redis) => redis.hget(couponKeys(couponId).state, 'restoreCursor'));
+    const cursor = await this.call(
+      false,
+      (redis) => redis.hget(couponKeys(couponId).state, 'restoreCursor'),
+      slotOf(couponId),
+    );
     return cursor || undefined;
   }
 
@@ -158,7 +162,9 @@ export class RedisCouponQueue implements CouponQueue {
       const groups = new Map<string, number[]>();
       for (const slot of slots) {
         const node = redis instanceof Cluster ? String(redis.slots[slot]?.[0]) : 'single';
-        groups.set(node, [...(groups.get(node) ?? []), slot]);
+        const group = groups.get(node);
+        if (group) group.push(slot);
+        else groups.set(node, [slot]);
       }
       const replies = new Map<number, unknown>();
       // Pipelines of a few hundred commands: each answers well within the command timeout.
@@ -188,14 +194,15 @@ export class RedisCouponQueue implements CouponQueue {
     ...args: ScriptArgs<N>
   ): Promise<ScriptResult<N>> {
     const script = COUPON_SCRIPTS[name];
-    const keys = script.keys(couponKeys(couponId));
+    const slot = slotOf(couponId);
+    const keys = script.keys(couponKeys(couponId, slot));
     const argv = (script.args as (...a: unknown[]) => (string | number)[])(...args);
     const command = (this.client as unknown as Record<string, (...a: (string | number)[]) => Promise<Reply>>)[
       name
     ];
     // A client made without the scripts is a wiring bug, not an outage.
     if (!command) throw new Error(`Script ${name} is not defined on this client (see ioredisScripts()).`);
-    const reply = await this.call(writes, (redis) => command.call(redis, ...keys, ...argv), slotOf(couponId));
+    const reply = await this.call(writes, (redis) => command.call(redis, ...keys, ...argv), slot);
     const fail = (): never => {
       throw new UnexpectedReply(name, reply);
     };

@@ -8,13 +8,13 @@ export const SLOTS = 16_384;
  * Cluster slot. The slot's sentinel is in that slot too: when Redis loses the slot's data, the
  * sentinel goes with it, which tells "Redis forgot this coupon" from "no such coupon".
  */
-export function couponKeys(couponId: string) {
+export function couponKeys(couponId: string, slot = slotOf(couponId)) {
   return {
     state: `coupon:{${couponId}}`,
     queue: `coupon:queue:{${couponId}}`,
     issued: `coupon:issued:{${couponId}}`,
     pending: `coupon:pending:{${couponId}}`,
-    sentinel: sentinelKey(slotOf(couponId)),
+    sentinel: sentinelKey(slot),
   };
 }
 

@@ -6,7 +6,8 @@
 -- {'SOLD_OUT'}, {'NOT_OPEN', opensAt, now}, {'CLOSED'}, {'FINISHED', 'SOLD_OUT'|'CLOSED'} when
 -- Redis no longer knows the holders of a finished coupon, {'RESTORING'}, {'UNKNOWN'} or {'LOST'}.
 -- Only QUEUED for a new user writes anything: late requests leave no trace.
-local now = nowMs()
+local micros = nowMicros()
+local now = math.floor(micros / 1000)
 local c, unanswered = couponForUser(now)
 if not c then
   return unanswered
@@ -36,8 +37,7 @@ if c.phase == 'SOLD_OUT' then
   return {'SOLD_OUT'}
 end
 -- Redis's clock, never a caller's, decides the order; the sequence breaks ties within a µs.
-local t = redis.call('TIME')
-local score = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local score = micros
 local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if score <= last then
   score = last + 1

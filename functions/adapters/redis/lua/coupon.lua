@@ -3,16 +3,22 @@
 --
 -- A coupon's state hash (KEYS[1] of every script) holds:
 --   gen        the ledger generation this state was built for (DynamoDB fences claims of other ones)
+--   ver        the catalog version of the definition it reflects (sync.lua applies newer ones only)
 --   total      the stock as Redis knows it; left: stock not yet claimed (total - claimed)
 --   opensAt    epoch ms, 0 for "open from creation"; closesAt: epoch ms, 0 for "until sold out"
 --   seq        the last admission score handed out (microseconds)
---   restoring  present while the holders of a lost state are being loaded back
+--   restoring  present while the holders of a lost state are being loaded back; restoreCursor:
+--              where the next page of holders starts (holders.lua)
 --   finished   SOLD_OUT or CLOSED once the drain finished the coupon; expiresAt: when its
 --              queue, issued and pending keys expire (epoch ms)
 
-local function nowMs()
+local function nowMicros()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+
+local function nowMs()
+  return math.floor(nowMicros() / 1000)
 end
 
 -- Integers as strings: a Lua number in a reply is truncated, and large ones print as 1e+12.
@@ -24,7 +30,7 @@ end
 -- FINISHED; `available` is the stock nobody holds or waits for: left - queued.
 local function readCoupon(stateKey, queueKey, now)
   local f = redis.call('HMGET', stateKey, 'gen', 'total', 'left', 'opensAt', 'closesAt', 'restoring',
-    'finished', 'expiresAt')
+    'finished', 'expiresAt', 'ver')
   if not f[1] then
     return nil
   end
@@ -37,6 +43,7 @@ local function readCoupon(stateKey, queueKey, now)
     restoring = f[6] ~= false and f[6] ~= nil,
     finished = f[7] or false,
     expiresAt = tonumber(f[8] or '0'),
+    ver = tonumber(f[9] or '0'),
   }
   c.queued = redis.call('ZCARD', queueKey)
   c.available = math.max(c.left - c.queued, 0)

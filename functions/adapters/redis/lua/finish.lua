@@ -10,9 +10,8 @@ local c = readCoupon(KEYS[1], KEYS[2], now)
 if not c then
   return {'MISSING'}
 end
-local ver = redis.call('HGET', KEYS[1], 'ver') or '0'
 if c.phase == 'FINISHED' then
-  return {'FINISHED', c.finished, ver, int(c.gen)}
+  return {'FINISHED', c.finished, int(c.ver), int(c.gen)}
 end
 local done = (c.phase == 'CLOSED' or c.left <= 0) and c.queued == 0 and redis.call('ZCARD', KEYS[4]) == 0
 if not done or c.restoring then
@@ -24,4 +23,4 @@ redis.call('HSET', KEYS[1], 'finished', reason, 'expiresAt', int(now + grace))
 redis.call('PEXPIRE', KEYS[2], grace)
 redis.call('PEXPIRE', KEYS[3], grace)
 redis.call('PEXPIRE', KEYS[4], grace)
-return {'FINISHED', reason, ver, int(c.gen)}
+return {'FINISHED', reason, int(c.ver), int(c.gen)}

@@ -16,5 +16,5 @@ return {
   redis.call('HLEN', KEYS[3]), redis.call('ZCARD', KEYS[4]),
   oldestQueued[2] or '0', oldestPending[2] or '0',
   int(c.opensAt), int(c.closesAt), int(now), c.restoring and 1 or 0, c.finished or '', int(c.expiresAt),
-  redis.call('HGET', KEYS[1], 'ver') or '0',
+  int(c.ver),
 }
