@@ -6,6 +6,7 @@
 
 import { z } from 'zod';
 import { MAX_BODY_BYTES } from '#commons/schemas';
+import { COUPON_STATES } from '#domain/model';
 import { ROUTES, type Route, type RouteName } from '#functions/routes';
 import { version } from '../package.json';
 
@@ -13,9 +14,7 @@ const ErrorBody = z
   .looseObject({ error: z.string().describe('A code, such as INVALID_REQUEST'), message: z.string() })
   .describe('Every error: a code and a sentence saying what to do');
 const iso = z.string().describe('ISO 8601 time');
-const State = z
-  .enum(['SCHEDULED', 'OPEN', 'SOLD_OUT', 'CLOSED', 'FINISHED'])
-  .describe("The coupon's lifecycle state, on the server's clock");
+const State = z.enum(COUPON_STATES).describe("The coupon's lifecycle state, on the server's clock");
 const Coupon = z.looseObject({
   couponId: z.string(),
   name: z.string(),

@@ -18,8 +18,6 @@ export type HttpResponse = APIGatewayProxyStructuredResultV2;
 /** What API Gateway calls: the parser narrows the event inside, not for the caller. */
 export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
 
-export { MAX_BODY_BYTES };
-
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
   return {
     statusCode,

@@ -46,7 +46,7 @@ export interface CouponView extends Coupon {
   pending: number;
   /** Rows in DynamoDB: the ledger's count. */
   persisted: number;
-  /** Epoch ms of the oldest waiting user, when someone waits. */
+  /** When the oldest waiting user was admitted (ISO 8601), when someone waits. */
   oldestQueuedAt?: string;
   /** Redis's clock when this was read. */
   now: string;

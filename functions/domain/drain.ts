@@ -39,8 +39,9 @@ export interface CouponTick {
   refused: number;
   /** Claimed users who held the coupon already in DynamoDB (Redis had forgotten them). */
   heldBefore: number;
-  /** Popped users who already held the coupon, or found no stock. */
+  /** Popped users who already held the coupon. */
   skipped: number;
+  /** Popped users for whom no stock was left. */
   soldOut: number;
   /** After the tick. */
   queued: number;
@@ -263,9 +264,8 @@ export class Drain {
       snapshot = await this.queue.snapshot(couponId);
       if (typeof snapshot === 'string') return report;
     } else {
-      generation = snapshot.generation;
       if (differs(snapshot, record)) await this.queue.sync(couponId, record);
-      generation = Math.max(generation, record.ledger.generation);
+      generation = Math.max(snapshot.generation, record.ledger.generation);
     }
     if (snapshot.restoring) {
       const done = await loadHolders(

@@ -1,9 +1,13 @@
 /** Where a coupon's sale stands. */
-export type CouponState = 'SCHEDULED' | 'OPEN' | 'SOLD_OUT' | 'CLOSED' | 'FINISHED';
 export const COUPON_STATES = ['SCHEDULED', 'OPEN', 'SOLD_OUT', 'CLOSED', 'FINISHED'] as const;
+export type CouponState = (typeof COUPON_STATES)[number];
 
 /** Why a finished coupon finished. */
-export type FinishReason = 'SOLD_OUT' | 'CLOSED';
+export const FINISH_REASONS = ['SOLD_OUT', 'CLOSED'] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
+
+/** Epoch ms of an ISO time; 0 for none (Redis's "no bound"). */
+export const epochMs = (iso: string | undefined): number => (iso ? Date.parse(iso) : 0);
 
 /** When a coupon can be requested: ISO-8601 times; absent opensAt means from creation, absent closesAt until sold out. */
 export interface SaleWindow {

@@ -54,7 +54,7 @@ export interface CouponQueue {
   now(): Promise<number>;
   /** Writes a coupon's state for a ledger generation (see restore.lua). */
   restore(couponId: string, state: QueueRestore): Promise<'CREATED' | 'ADOPTED' | 'CURRENT'>;
-  /** Loads a page of holders into a coupon being restored; `last` ends the restore. */
+  /** Loads a page of holders into a coupon being restored; no `next` page ends the restore. */
   loadHolders(
     couponId: string,
     generation: number,

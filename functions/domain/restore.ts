@@ -1,19 +1,23 @@
-import type { CouponRecord } from './model';
-import type { CouponCatalog, CouponQueue, IssuedCouponStore } from './ports';
+import { type CouponRecord, epochMs } from './model';
+import type { CouponCatalog, CouponQueue, IssuedCouponStore, QueueRestore } from './ports';
 
-const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : 0);
-
-/** Opens a coupon the catalog just created: its ledger generation, full stock, its window. */
-export function openInQueue(queue: CouponQueue, record: CouponRecord) {
-  return queue.restore(record.couponId, {
+/** The Redis state of a coupon as the catalog holds it: its generation, stock left and window. */
+function stateOf(record: CouponRecord, loadHolders: boolean): QueueRestore {
+  return {
     generation: record.ledger.generation,
     version: record.version,
     total: record.stock,
     stockLeft: record.ledger.remaining,
-    opensAt: ms(record.opensAt),
-    closesAt: ms(record.closesAt),
-    loadHolders: false,
-  });
+    opensAt: epochMs(record.opensAt),
+    closesAt: epochMs(record.closesAt),
+    loadHolders,
+    finished: record.finished?.reason,
+  };
+}
+
+/** Opens a coupon the catalog just created: its ledger generation, full stock, its window. */
+export function openInQueue(queue: CouponQueue, record: CouponRecord) {
+  return queue.restore(record.couponId, stateOf(record, false));
 }
 
 /**
@@ -30,16 +34,10 @@ export async function restoreCoupon(
 ): Promise<{ record: CouponRecord; result: 'CREATED' | 'ADOPTED' | 'CURRENT' } | undefined> {
   const bumped = await ports.catalog.bumpGeneration(record.couponId, record.ledger.generation);
   if (!bumped) return undefined;
-  const result = await ports.queue.restore(bumped.couponId, {
-    generation: bumped.ledger.generation,
-    version: bumped.version,
-    total: bumped.stock,
-    stockLeft: bumped.ledger.remaining,
-    opensAt: ms(bumped.opensAt),
-    closesAt: ms(bumped.closesAt),
-    loadHolders: !bumped.finished && bumped.ledger.issued > 0,
-    finished: bumped.finished?.reason,
-  });
+  const result = await ports.queue.restore(
+    bumped.couponId,
+    stateOf(bumped, !bumped.finished && bumped.ledger.issued > 0),
+  );
   return { record: bumped, result };
 }
 

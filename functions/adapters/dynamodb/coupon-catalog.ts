@@ -141,6 +141,16 @@ export class DynamoCouponCatalog implements CouponCatalog {
   }
 
   async list(limit: number, cursor: string | undefined): Promise<CouponPage<CouponRecord>> {
+    const page = await this.idsByCreation(limit, cursor);
+    return { items: await this.getMany(page.items), cursor: page.cursor };
+  }
+
+  allIds(cursor: string | undefined): Promise<CouponPage<string>> {
+    return this.idsByCreation(100, cursor);
+  }
+
+  /** Coupon ids, newest first, from the keys-only byCreation index. */
+  private async idsByCreation(limit: number, cursor: string | undefined): Promise<CouponPage<string>> {
     const start = decodeCursor(cursor, ['couponId', 'kind', 'listKey']);
     try {
       const page = await this.db.send(
@@ -155,17 +165,11 @@ export class DynamoCouponCatalog implements CouponCatalog {
           ExclusiveStartKey: start,
         }),
       );
-      const ids = (page.Items ?? []).map((item) => String(item.couponId));
-      return { items: await this.getMany(ids), cursor: encodeCursor(page.LastEvaluatedKey) };
+      const items = (page.Items ?? []).map((item) => String(item.couponId));
+      return { items, cursor: encodeCursor(page.LastEvaluatedKey) };
     } catch (error) {
-      if (error instanceof InvalidCursor) throw error;
       rethrowDynamoDbError(error, false);
     }
-  }
-
-  async allIds(cursor: string | undefined): Promise<CouponPage<string>> {
-    const page = await this.list(100, cursor);
-    return { items: page.items.map((c) => c.couponId), cursor: page.cursor };
   }
 
   async live(): Promise<CouponRecord[]> {

@@ -1,7 +1,13 @@
 import { type ChainableCommander, Cluster, ReplyError } from 'ioredis';
 import { type RedisClient, whenReady } from '#commons/clients/redis';
 import { DependencyUnavailable } from '#domain/errors';
-import type { CommitOutcome, CouponHolder, CouponRecord, IssuedCoupon } from '#domain/model';
+import {
+  type CommitOutcome,
+  type CouponHolder,
+  type CouponRecord,
+  epochMs,
+  type IssuedCoupon,
+} from '#domain/model';
 import type { CouponQueue, QueueRestore } from '#domain/ports';
 import { couponKeys, SLOTS, sentinelKey, slotOf } from './keys';
 import {
@@ -18,8 +24,6 @@ const TRANSIENT_REPLY = /^(LOADING|CLUSTERDOWN|READONLY|MASTERDOWN|TRYAGAIN|BUSY
 /** Errors raised before a command was sent: nothing reached Redis. */
 const NOT_SENT =
   /not ready within|Stream isn't writeable|None of startup nodes is available|Failed to refresh slots cache|Cluster isn't ready/i;
-
-const ms = (iso: string | undefined) => (iso ? Date.parse(iso) : 0);
 
 /** Commands per pipeline when every slot's sentinel is read or written. */
 const PIPELINE_SIZE = 512;
@@ -94,8 +98,8 @@ export class RedisCouponQueue implements CouponQueue {
       true,
       record.ledger.generation,
       record.stock,
-      ms(record.opensAt),
-      ms(record.closesAt),
+      epochMs(record.opensAt),
+      epochMs(record.closesAt),
       record.version,
     );
     return changed === true;

@@ -2,7 +2,15 @@
 // twice), its arguments and a decoder that maps each reply the script can give and throws on
 // anything else, so a new reply is a failing test, never a silent wrong answer.
 
-import type { Admission, CouponPhase, CouponState, FinishReason, RequestStatus } from '#domain/model';
+import {
+  type Admission,
+  COUPON_STATES,
+  type CouponPhase,
+  type CouponState,
+  FINISH_REASONS,
+  type FinishReason,
+  type RequestStatus,
+} from '#domain/model';
 import type { HolderUnknown, Unanswered } from '#domain/ports';
 import type { CouponKeys } from './keys';
 import admitLua from './lua/admit.lua';
@@ -42,8 +50,8 @@ const num = (value: string | number | null | undefined): number => Number(value)
 const iso = (epochMs: string | number | null | undefined) => new Date(Number(epochMs)).toISOString();
 const optionalIso = (epochMs: string | number | null | undefined) =>
   Number(epochMs) > 0 ? iso(epochMs) : undefined;
-const STATES = new Set<string>(['SCHEDULED', 'OPEN', 'SOLD_OUT', 'CLOSED', 'FINISHED']);
-const REASONS = new Set<string>(['SOLD_OUT', 'CLOSED']);
+const STATES = new Set<string>(COUPON_STATES);
+const REASONS = new Set<string>(FINISH_REASONS);
 
 function state(value: unknown, fail: () => never): CouponState {
   return STATES.has(String(value)) ? (value as CouponState) : fail();
