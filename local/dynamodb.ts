@@ -17,7 +17,7 @@ import {
   LIVE_COUPONS_INDEX,
 } from '#adapters/dynamodb/schema';
 import { checkPortFree, freePort, listensOn, PortUnavailable } from './ports';
-import { guard, stopChild } from './watchdog';
+import { supervise } from './watchdog';
 
 export interface LocalDynamoDb {
   endpoint: string;
@@ -105,30 +105,23 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     stdio: 'pipe',
     detached: true,
   });
-  const release = guard({ child });
-  child.stdout?.resume();
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    await stopChild(child, exited);
-    release();
-  };
+  // Its stdout is a banner; errors, with their Java trace, go to stderr.
+  const server = supervise(child, { stderrOnly: true });
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitForDynamoDb(endpoint, child, 30_000);
     // Another server that took the port after the check would answer too, while java fails.
     if (listensOn(child.pid as number, port) === false) throw new PortUnavailable(port, 'in use');
   } catch (error) {
-    await stop();
-    if (/BindException|Address already in use/.test(stderr)) throw new PortUnavailable(port, 'in use');
+    await server.stop();
+    if (/BindException|Address already in use/.test(server.output()))
+      throw new PortUnavailable(port, 'in use');
     if (error instanceof PortUnavailable) throw error;
-    const lastLines = stderr.trim().split('\n').slice(0, 3).join('\n');
-    throw new Error(`${(error as Error).message}${lastLines ? `:\n${lastLines}` : ''}`);
+    // Java names the exception in the first lines of its trace.
+    const firstLines = server.output().trim().split('\n').slice(0, 3).join('\n');
+    throw new Error(`${(error as Error).message}${firstLines ? `:\n${firstLines}` : ''}`);
   }
-  return { endpoint, port, pid: child.pid, stop };
+  return { endpoint, port, pid: child.pid, stop: server.stop };
 }
 
 /** Credentials and region for a local endpoint, unless the environment has its own. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { checkPortFree, freePort, PortUnavailable } from './ports';
-import { guard, stopChild } from './watchdog';
+import { supervise } from './watchdog';
 
 export interface LocalRedis {
   url: string;
@@ -141,19 +141,10 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Loca
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const release = guard({ child, folder: ownsDir ? dir : undefined });
-  let log = '';
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const cleanUp = async () => {
-    await stopChild(child, exited);
-    if (ownsDir) rmSync(dir, { recursive: true, force: true });
-    release();
-  };
+  const server = supervise(child, {
+    folder: ownsDir ? dir : undefined,
+    afterStop: () => ownsDir && rmSync(dir, { recursive: true, force: true }),
+  });
 
   try {
     const answering = await waitForRedis(url, 10_000, () =>
@@ -163,11 +154,11 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Loca
     );
     if (answering !== child.pid) throw new PortUnavailable(port, 'in use');
   } catch (error) {
-    await cleanUp();
-    if (/Address already in use/.test(log)) throw new PortUnavailable(port, 'in use');
+    await server.stop();
+    if (/Address already in use/.test(server.output())) throw new PortUnavailable(port, 'in use');
     if (error instanceof PortUnavailable) throw error;
-    const lastLines = log.trim().split('\n').slice(-3).join('\n');
+    const lastLines = server.output().trim().split('\n').slice(-3).join('\n');
     throw new Error(`${(error as Error).message}${lastLines ? `:\n${lastLines}` : ''}`);
   }
-  return { url, port, pid: child.pid as number, dir, stop: cleanUp };
+  return { url, port, pid: child.pid as number, dir, stop: server.stop };
 }

@@ -95,3 +95,43 @@ export async function stopChild(child: ChildProcess, exited: Promise<void>, grac
     await exited;
   }
 }
+
+/** A server this process started: its recent output, and its stop. */
+export interface StartedServer {
+  /** The last 4,000 characters it wrote (to stderr only, with `stderrOnly`). */
+  output(): string;
+  /** Stops it (SIGTERM, then SIGKILL), runs `afterStop`, and releases the watchdog's guard. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Watches a server just spawned (detached, with piped output): the watchdog stops it and removes
+ * `folder` if this process dies first; its output is kept for the error of a failed start.
+ */
+export function supervise(
+  child: ChildProcess,
+  options: {
+    folder?: string;
+    afterStop?: () => void;
+    /** Keep only what it writes to stderr (its stdout is read and dropped). */
+    stderrOnly?: boolean;
+  } = {},
+): StartedServer {
+  const release = guard({ child, folder: options.folder });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  if (options.stderrOnly) child.stdout?.resume();
+  else child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    output: () => output,
+    async stop() {
+      await stopChild(child, exited);
+      options.afterStop?.();
+      release();
+    },
+  };
+}
