@@ -29,13 +29,18 @@ interface Matcher {
   params: string[];
 }
 
-function compile(route: LocalRoute): Matcher {
+/** A route's path ("/coupons/{couponId}") as a pattern, with its parameters' names in order. */
+export function pathPattern(path: string): { pattern: RegExp; params: string[] } {
   const params: string[] = [];
-  const source = route.path.replace(/\{([A-Za-z]+)\}/g, (_, name: string) => {
+  const source = path.replace(/\{([A-Za-z]+)\}/g, (_, name: string) => {
     params.push(name);
     return '([^/]+)';
   });
-  return { route, pattern: new RegExp(`^${source}$`), params };
+  return { pattern: new RegExp(`^${source}$`), params };
+}
+
+function compile(route: LocalRoute): Matcher {
+  return { route, ...pathPattern(route.path) };
 }
 
 /** A Lambda context as the runtime would pass it; the time limit is API Gateway's 30 s. */

@@ -1,6 +1,7 @@
 // `npm run console -- --api <ApiUrl>`: the live console for a deployed stack (see --help).
 
 import { parseArgs } from 'node:util';
+import { portFromEnv } from '#local/ports';
 import { signerFor } from '../aws-signing';
 import { startConsoleProxy } from './proxy';
 
@@ -52,9 +53,11 @@ function main() {
     console.error(`--api must be a URL, got "${values.api}".`);
     return process.exit(2);
   }
-  const port = Number(values.port ?? 3001);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`--port must be a port number, got "${values.port}".`);
+  let port: number;
+  try {
+    port = portFromEnv('--port', values.port) ?? 3001;
+  } catch (error) {
+    console.error((error as Error).message);
     return process.exit(2);
   }
   const signer = values['no-sign'] ? undefined : signerFor(api, values.region);

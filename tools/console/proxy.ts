@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { ROUTES } from '#functions/routes';
+import { pathPattern } from '#local/api';
 import type { ConsoleInfo } from '#local/console/console';
 import { sendJson, servePage } from '#local/console/static';
 import type { Signer } from '../aws-signing';
@@ -14,7 +15,7 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 // API is watched without a change here.
 const UNSIGNED = ROUTES.filter((route) => route.access !== 'admin').map((route) => ({
   method: route.method,
-  pattern: new RegExp(`^${route.path.replace(/\{[A-Za-z]+\}/g, '[^/]+')}$`),
+  pattern: pathPattern(route.path).pattern,
 }));
 const isAdmin = (method: string, path: string) =>
   !UNSIGNED.some((route) => route.method === method && route.pattern.test(path));
