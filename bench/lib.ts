@@ -207,16 +207,16 @@ export interface Verdict {
 export function checkTarget(
   target: string,
   measured: number | undefined,
-  bound: { atLeast: number } | { below: number },
+  bound: { atLeast: number } | { below: number } | { atMost: number },
   show: (value: number) => string,
 ): Verdict {
   const atLeast = 'atLeast' in bound;
-  const limit = atLeast ? bound.atLeast : bound.below;
-  const boundText = `${atLeast ? '>=' : '<'} ${show(limit)}`;
+  const limit = atLeast ? bound.atLeast : 'below' in bound ? bound.below : bound.atMost;
+  const boundText = `${atLeast ? '>=' : 'below' in bound ? '<' : '<='} ${show(limit)}`;
   if (measured === undefined || Number.isNaN(measured)) {
     return { target, bound: boundText, measured: 'not measured', met: undefined, by: '' };
   }
-  const met = atLeast ? measured >= limit : measured < limit;
+  const met = atLeast ? measured >= limit : 'below' in bound ? measured < limit : measured <= limit;
   const side = atLeast ? (met ? 'above' : 'short') : met ? 'under' : 'over';
   const gap = Math.abs(measured - limit);
   const share = limit === 0 ? '' : ` (${Math.round((gap / limit) * 100)}% of the bound)`;
