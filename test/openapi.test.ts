@@ -118,6 +118,21 @@ describe('what the handlers answer', () => {
     await call('UserCoupons', 'GET', '/users/ann/coupons');
     await call('UserCoupons', 'GET', '/users/a%20b/coupons');
     await call('Health', 'GET', '/health');
+    await call('ListCoupons', 'GET', '/coupons?limit=2');
+    await call('ListCoupons', 'GET', '/coupons?cursor=not-one-of-ours');
+    const later = uniqueId('doc-later');
+    const opensAt = new Date(Date.now() + 3_600_000).toISOString();
+    await call('CreateCoupon', 'POST', '/coupons', { couponId: later, name: 'Later', stock: 2, opensAt });
+    await call('ChangeWindow', 'PATCH', `/coupons/${later}`, {
+      closesAt: new Date(Date.now() + 7_200_000).toISOString(),
+    });
+    await call('ChangeWindow', 'PATCH', `/coupons/${later}`, { closesAt: opensAt });
+    await call('ChangeWindow', 'PATCH', `/coupons/${uniqueId('none')}`, { closesAt: null });
+    await call('ChangeWindow', 'PATCH', `/coupons/${later}`, { opensAt: 'now' });
+    await call('ChangeWindow', 'PATCH', `/coupons/${later}`, { opensAt: opensAt });
+    await call('AddStock', 'POST', `/coupons/${later}/stock`, { add: 3 });
+    await call('AddStock', 'POST', `/coupons/${uniqueId('none')}/stock`, { add: 3 });
+    await call('AddStock', 'POST', `/coupons/${later}/stock`, { add: 10_000_000 });
     expect(seen).toEqual(
       expect.arrayContaining([
         'CreateCoupon 201',
@@ -134,6 +149,15 @@ describe('what the handlers answer', () => {
         'UserCoupons 200',
         'UserCoupons 400',
         'Health 200',
+        'ListCoupons 200',
+        'ListCoupons 400',
+        'ChangeWindow 200',
+        'ChangeWindow 400',
+        'ChangeWindow 404',
+        'ChangeWindow 409',
+        'AddStock 200',
+        'AddStock 404',
+        'AddStock 409',
       ]),
     );
   });
