@@ -99,10 +99,10 @@ export class CouponsStack extends Stack {
       vpc: this.network.vpc,
       securityGroup: this.network.functionsSecurityGroup,
       tables: this.tables,
+      cache: this.cache,
       environment,
       intervalMs: props.drainIntervalMs,
     });
-    this.cache.grantConnect(this.drain.fn);
     this.observability = new Observability(this, 'Observability', {
       api: this.api.api,
       drain: this.drain.fn,

@@ -11,9 +11,7 @@ import {
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Schedule } from 'aws-cdk-lib/aws-applicationautoscaling';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -25,7 +23,7 @@ import {
 } from '../../functions/commons/cors';
 import { PATHS, ROUTES, type Route } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
-import { grantNeeds } from './grants';
+import { grantNeeds, type NeededResources } from './grants';
 
 export interface JwtSettings {
   /** e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc123 */
@@ -49,18 +47,15 @@ export interface PrewarmSettings {
 /** The routes every shopper of a sale calls in its first seconds. */
 export const PREWARMED_ROUTES = ['RequestCoupon', 'GetRequest'] as const;
 
-export interface CouponApiProps {
+export interface CouponApiProps extends NeededResources {
   vpc: IVpc;
   securityGroup: ISecurityGroup;
-  tables: { issued: TableV2; coupons: TableV2 };
   /** Environment for every function: Redis, tables, Powertools. */
   environment: Record<string, string>;
   /** Stage throttling: steady requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
   /** With it, user routes need a JWT and the user is its `sub`. Without it, they are open. */
   jwt?: JwtSettings;
-  /** The cache the Redis functions authenticate to. */
-  cache: { grantConnect(grantee: IGrantable): void };
   /** Browser origins allowed to call the API (CORS, credentials allowed). @default none: no CORS */
   allowedOrigins?: string[];
   /**
@@ -145,8 +140,7 @@ export class CouponApi extends Construct {
             : {}),
         },
       });
-      grantNeeds(fn, route.needs, props.tables);
-      if (route.needs.redis) props.cache.grantConnect(fn);
+      grantNeeds(fn, route.needs, props);
       this.functions[route.name] = fn;
       const authorizer = authorizers[route.access];
       const created = this.api.addRoutes({

@@ -9,12 +9,12 @@ export const ENTRY_FILE = 'index.mjs';
 export const HANDLER = 'index.handler';
 
 /**
- * How a function's code is bundled, in one place: the stack's assets (CouponFunction) and the
- * cold-start benchmark use it. ESM with code splitting, so that what a handler imports with
+ * How a function's code is bundled, in one place (the stack's assets, CouponFunction; the
+ * cold-start benchmark measures what cdk synth bundles with it). ESM with code splitting, so that what a handler imports with
  * `import()` (a rare path's client, the X-Ray SDK) is a chunk of its own, read and compiled only
  * when first used; minified, with source maps (no sources inside) for stack traces.
  */
-export function bundleOptions(handlerModule: string, outdir: string): BuildOptions {
+function bundleOptions(handlerModule: string, outdir: string): BuildOptions {
   return {
     entryPoints: { index: path.join(PROJECT_ROOT, 'functions', 'handlers', `${handlerModule}.ts`) },
     absWorkingDir: PROJECT_ROOT,
@@ -43,12 +43,8 @@ export function bundleOptions(handlerModule: string, outdir: string): BuildOptio
 }
 
 /** Bundles functions/handlers/<handlerModule>.ts into `outdir` (synchronously, as CDK's local bundling needs). */
-export function bundleHandler(
-  handlerModule: string,
-  outdir: string,
-  options: BuildOptions = {},
-): BuildResult {
-  return buildSync({ ...bundleOptions(handlerModule, outdir), ...options });
+export function bundleHandler(handlerModule: string, outdir: string): BuildResult {
+  return buildSync(bundleOptions(handlerModule, outdir));
 }
 
 /**

@@ -11,8 +11,6 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { bundleHandler, HANDLER, PROJECT_ROOT } from './bundling';
 
-export { PROJECT_ROOT };
-
 export interface CouponFunctionProps extends Omit<FunctionProps, 'code' | 'handler' | 'runtime'> {
   /** A module in functions/handlers/, without extension. */
   handlerModule: string;

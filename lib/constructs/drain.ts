@@ -1,5 +1,4 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecurityGroup, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -8,12 +7,13 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DRAIN_NEEDS } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
-import { grantNeeds } from './grants';
+import { grantNeeds, type NeededResources } from './grants';
 
 export interface DrainProps {
   vpc: IVpc;
   securityGroup: ISecurityGroup;
-  tables: { coupons: TableV2; issued: TableV2 };
+  tables: NeededResources['tables'];
+  cache: NeededResources['cache'];
   environment: Record<string, string>;
   /** @default 5000 */
   intervalMs?: number;
@@ -60,7 +60,7 @@ export class Drain extends Construct {
         DRAIN_WINDOW_MS: '55000',
       },
     });
-    grantNeeds(this.fn, DRAIN_NEEDS, props.tables);
+    grantNeeds(this.fn, DRAIN_NEEDS, props);
     this.rule = new Rule(this, 'Schedule', {
       description: 'Runs the coupon drain every minute',
       schedule: Schedule.rate(Duration.minutes(1)),
