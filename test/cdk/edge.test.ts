@@ -6,6 +6,7 @@ import { ROUTES } from '#functions/routes';
 import { buildApp } from '../../lib/app';
 import type { CouponsStack } from '../../lib/coupons-stack';
 import { RATE_LIMITED_BODY } from '../../lib/edge-acl-stack';
+import { inRegion } from './support';
 
 // `-c waf=true`: CloudFront with AWS WAF in front of the API. The WebACL is CLOUDFRONT-scoped, so
 // it lives in a small stack in us-east-1 whatever the API's region; the main stack reads its ARN.
@@ -13,10 +14,7 @@ import { RATE_LIMITED_BODY } from '../../lib/edge-acl-stack';
 const JWT = { jwtIssuer: 'https://issuer.example.com', jwtAudience: 'coupons' };
 
 function build(region: string | undefined, context: Record<string, string>) {
-  const previous = process.env.CDK_DEFAULT_REGION;
-  if (region) process.env.CDK_DEFAULT_REGION = region;
-  else delete process.env.CDK_DEFAULT_REGION;
-  try {
+  return inRegion(region, () => {
     const built = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } }));
     return {
       stack: built.stack as CouponsStack,
@@ -24,10 +22,7 @@ function build(region: string | undefined, context: Record<string, string>) {
       edgeStack: built.edgeStack as Stack,
       edge: built.edgeStack ? Template.fromStack(built.edgeStack) : undefined,
     };
-  } finally {
-    if (previous === undefined) delete process.env.CDK_DEFAULT_REGION;
-    else process.env.CDK_DEFAULT_REGION = previous;
-  }
+  });
 }
 
 const inEurope = build('eu-west-1', { ...JWT, waf: 'true' });

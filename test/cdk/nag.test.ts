@@ -6,6 +6,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
 import { buildApp } from '../../lib/app';
+import { inRegion } from './support';
 
 // cdk-nag's AWS Solutions checks run on every synth of the app (as `cdk synth` does): zero
 // unacknowledged findings, and each acknowledgement scoped and reasoned.
@@ -36,16 +37,9 @@ function synthesize(
 ): { report: Report; error?: Error } {
   const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-'));
   outdirs.push(outdir);
-  const previousRegion = process.env.CDK_DEFAULT_REGION;
-  if (region) process.env.CDK_DEFAULT_REGION = region;
-  let built: ReturnType<typeof buildApp>;
-  try {
-    built = buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } }));
-  } finally {
-    if (previousRegion === undefined) delete process.env.CDK_DEFAULT_REGION;
-    else process.env.CDK_DEFAULT_REGION = previousRegion;
-  }
-  const { app, stack } = built;
+  const { app, stack } = inRegion(region, () =>
+    buildApp(new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } })),
+  );
   extra?.(stack as unknown as App);
   let error: Error | undefined;
   try {

@@ -1,11 +1,12 @@
 import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CACHE_ACCESS_STRING } from '#commons/cache-auth';
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '#commons/cors';
 import { ROUTES } from '#functions/routes';
 import { IDENTITY_REQUIRED, propsFromContext } from '../../lib/app';
 import { CouponsStack, type CouponsStackProps } from '../../lib/coupons-stack';
+import { synth } from './support';
 
 // Who may call what, and how the functions reach the cache: identity required at synth, CORS
 // from context, IAM authentication to every cache mode (MemoryDB included). Template assertions;
@@ -14,10 +15,8 @@ import { CouponsStack, type CouponsStackProps } from '../../lib/coupons-stack';
 const contextOf = (context: Record<string, string>) =>
   propsFromContext(new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } }));
 
-function synth(props: Partial<CouponsStackProps> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new CouponsStack(app, 'Test', { ...(props.jwt ? {} : { openUserRoutes: true }), ...props });
-  const template = Template.fromStack(stack);
+function synthesized(props: Partial<CouponsStackProps> = {}) {
+  const { stack, template, logicalId } = synth(props);
   const functions = template.findResources('AWS::Lambda::Function');
   const fnOf = (name: string) =>
     functions[stack.getLogicalId(stack.api.functions[name]?.node.defaultChild as never)]?.Properties;
@@ -27,8 +26,6 @@ function synth(props: Partial<CouponsStackProps> = {}) {
     Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === fn.Role['Fn::GetAtt'][0]))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
-  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
   return { stack, template, fnOf, drain, statementsOf, logicalId };
 }
 
@@ -60,7 +57,7 @@ describe('CORS', () => {
     expect(contextOf({ openUserRoutes: 'true', allowedOrigins: origins.join(', ') }).allowedOrigins).toEqual(
       origins,
     );
-    synth({ allowedOrigins: origins }).template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+    synthesized({ allowedOrigins: origins }).template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
         AllowOrigins: origins,
         AllowCredentials: true,
@@ -69,7 +66,7 @@ describe('CORS', () => {
         MaxAge: CORS_MAX_AGE_SECONDS,
       },
     });
-    const methods = synth({ allowedOrigins: origins }).template.findResources('AWS::ApiGatewayV2::Api');
+    const methods = synthesized({ allowedOrigins: origins }).template.findResources('AWS::ApiGatewayV2::Api');
     const allowed = Object.values(methods)[0]?.Properties.CorsConfiguration.AllowMethods;
     for (const method of [...ROUTES.map((route) => route.method), 'OPTIONS'])
       expect(allowed).toContain(method);
@@ -88,7 +85,7 @@ describe('CORS', () => {
 describe('cache authentication', () => {
   /** What every Redis function (and only those) gets: the auth environment and elasticache:Connect. */
   function expectAuthOn(
-    built: ReturnType<typeof synth>,
+    built: ReturnType<typeof synthesized>,
     target: string,
     action: string,
     resources: unknown[],
@@ -106,7 +103,7 @@ describe('cache authentication', () => {
   }
 
   it('Serverless Redis OSS: an IAM user and a switched-off default user in the cache user group', () => {
-    const built = synth();
+    const built = synthesized();
     const { template, stack } = built;
     const cache = built.logicalId(stack.cache.resource);
     const users = template.findResources('AWS::ElastiCache::User');
@@ -141,7 +138,7 @@ describe('cache authentication', () => {
   });
 
   it('Valkey: a Valkey user group that holds the IAM user alone (no default user to switch off)', () => {
-    const { template } = synth({ cacheEngine: 'valkey' });
+    const { template } = synthesized({ cacheEngine: 'valkey' });
     const users = Object.values(template.findResources('AWS::ElastiCache::User'));
     expect(users.map((u) => u.Properties.AuthenticationMode.Type)).toEqual(['iam']);
     expect(users[0]?.Properties.Engine).toBe('valkey');
@@ -152,7 +149,7 @@ describe('cache authentication', () => {
   });
 
   it('node-based: the replication group takes the user group, and the functions connect to it by ARN', () => {
-    const built = synth({ cacheMode: 'nodes' });
+    const built = synthesized({ cacheMode: 'nodes' });
     const group = built.logicalId(built.stack.cache.resource);
     const [groupId] = Object.keys(built.template.findResources('AWS::ElastiCache::UserGroup'));
     built.template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
@@ -171,7 +168,7 @@ describe('cache authentication', () => {
 });
 
 describe('cacheMode=memorydb', () => {
-  const built = synth({ cacheMode: 'memorydb', cacheEngine: 'valkey' });
+  const built = synthesized({ cacheMode: 'memorydb', cacheEngine: 'valkey' });
   const { template, stack } = built;
   const cluster = built.logicalId(stack.cache.resource);
 
@@ -225,11 +222,11 @@ describe('cacheMode=memorydb', () => {
 
   it('takes its engine and node type from context, and refuses an ElastiCache node type', () => {
     expect(contextOf({ openUserRoutes: 'true', cacheMode: 'memorydb' }).cacheMode).toBe('memorydb');
-    synth({ cacheMode: 'memorydb', cacheNodeType: 'db.r7g.large' }).template.hasResourceProperties(
+    synthesized({ cacheMode: 'memorydb', cacheNodeType: 'db.r7g.large' }).template.hasResourceProperties(
       'AWS::MemoryDB::Cluster',
       { Engine: 'redis', NodeType: 'db.r7g.large' },
     );
-    expect(() => synth({ cacheMode: 'memorydb', cacheNodeType: 'cache.t4g.small' })).toThrow(
+    expect(() => synthesized({ cacheMode: 'memorydb', cacheNodeType: 'cache.t4g.small' })).toThrow(
       /starts with "db\."/,
     );
   });

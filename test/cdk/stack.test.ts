@@ -1,24 +1,14 @@
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
 import { tableDefinitions } from '#local/dynamodb';
-import { CouponsStack, type CouponsStackProps } from '../../lib/coupons-stack';
+import { synth } from './support';
 
 // The synthesized template, property by property. Bundling is skipped here (an empty asset);
 // test/cdk/synth.test.ts runs the real `cdk synth` with esbuild.
 
-/** The stack with `props`; user routes open unless a JWT issuer is given (one or the other is required). */
-function synth(props: Partial<CouponsStackProps> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new CouponsStack(app, 'Test', { ...(props.jwt ? {} : { openUserRoutes: true }), ...props });
-  return { stack, template: Template.fromStack(stack) };
-}
-
-const { stack, template } = synth();
+const { stack, template, logicalId } = synth();
 const resources = (type: string) => template.findResources(type);
-const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-  stack.getLogicalId((construct.node.defaultChild ?? construct) as never);
 
 /** The statements of the inline policies attached to a function's role. */
 function statementsOf(functionLogicalId: string): { Action: string | string[]; Resource: unknown }[] {
