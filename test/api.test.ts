@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drain } from '#functions/handlers/drain';
 import { lambdaContext } from '#local/api';
+import { apiGatewayEvent } from './support/api-gateway';
 import { issuedRows, keysMatching, testDynamoDb, testRedis, uniqueId } from './support/helpers';
 import { useApi } from './support/http';
 
@@ -370,16 +371,10 @@ describe('HTTP (RFC 9110)', () => {
 
 describe('handlers as API Gateway calls them', () => {
   const event = (method: string, routeKey: string, extra: Partial<APIGatewayProxyEventV2> = {}) =>
-    ({
-      version: '2.0',
-      routeKey,
-      rawPath: routeKey.split(' ')[1],
-      rawQueryString: '',
-      headers: { 'content-type': 'application/json' },
-      isBase64Encoded: false,
-      requestContext: { http: { method } },
+    apiGatewayEvent(routeKey, {
+      requestContext: { http: { method } } as APIGatewayProxyEventV2['requestContext'],
       ...extra,
-    }) as APIGatewayProxyEventV2;
+    });
 
   it('answer HEAD without the body themselves (the HEAD routes of the stack call the GET handlers)', async () => {
     const { handler } = await import('#functions/handlers/health');

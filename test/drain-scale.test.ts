@@ -1,7 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
-import { Drain, type TickReport } from '#domain/drain';
 import type { CouponQueue } from '#domain/ports';
-import { engine } from './support/engine';
+import { engine, part } from './support/engine';
 import { uniqueId } from './support/helpers';
 
 // Many live coupons in one tick: each is visited, a bounded number at a time. (Redis project
@@ -11,7 +10,6 @@ const main = engine();
 afterAll(() => main.close());
 
 const far = () => Date.now() + 60_000;
-const part = (report: TickReport, couponId: string) => report.perCoupon.find((c) => c.couponId === couponId);
 
 it('visits 1,000 open coupons in one tick, a bounded number at a time', async () => {
   const ids = Array.from({ length: 1000 }, () => uniqueId('many'));
@@ -40,14 +38,10 @@ it('visits 1,000 open coupons in one tick, a bounded number at a time', async ()
       };
     },
   }) as CouponQueue;
-  const drain = new Drain(main.catalog, counted, main.store, {
-    batchSize: 100,
-    pendingTimeoutMs: 30_000,
-    couponConcurrency: 8,
-  });
+  const drain = main.drain({ couponConcurrency: 8 }, { queue: counted });
   const report = await drain.tick(far());
   for (const couponId of ids) expect(part(report, couponId)).toBeDefined();
-  expect(ids.slice(0, 100).map((id) => part(report, id)?.persisted)).toEqual(Array(100).fill(1));
+  expect(ids.slice(0, 100).map((id) => part(report, id).persisted)).toEqual(Array(100).fill(1));
   expect(most).toBeGreaterThan(1);
   expect(most).toBeLessThanOrEqual(8);
 });

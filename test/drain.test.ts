@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
-import { type CouponTick, Drain, type DrainSettings, type TickReport } from '#domain/drain';
 import type { IssuedCoupon } from '#domain/model';
 import type { IssuedCouponStore } from '#domain/ports';
-import { engine } from './support/engine';
+import { engine, part, storeWith } from './support/engine';
 import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
 
 // The drain against a real redis-server and DynamoDB Local: FIFO, idempotence under concurrent
@@ -24,35 +23,14 @@ const users = (n: number, prefix = 'u') =>
 /** A store that records the order in which rows reach the ledger. */
 function recording(store: IssuedCouponStore) {
   const order: IssuedCoupon[] = [];
-  const recorder: IssuedCouponStore = {
+  const recorder = storeWith(store, {
     commit: async (couponId, generation, rows, deadline) => {
       order.push(...rows);
       return store.commit(couponId, generation, rows, deadline);
     },
-    listByUser: (userId) => store.listByUser(userId),
-    holding: (couponId, userId) => store.holding(couponId, userId),
-    holders: (couponId, cursor, limit) => store.holders(couponId, cursor, limit),
-  };
+  });
   return { order, recorder };
 }
-
-/** One coupon's part of a tick: other files' and tests' live coupons are drained by it too. */
-function part(report: TickReport, couponId: string): CouponTick {
-  const tick = report.perCoupon.find((c) => c.couponId === couponId);
-  if (!tick) throw new Error(`the tick did not visit ${couponId}`);
-  return tick;
-}
-
-/** The real store with another commit. */
-const withCommit = (commit: IssuedCouponStore['commit']): IssuedCouponStore => ({
-  commit,
-  listByUser: (userId) => main.store.listByUser(userId),
-  holding: (couponId, userId) => main.store.holding(couponId, userId),
-  holders: (couponId, cursor, limit) => main.store.holders(couponId, cursor, limit),
-});
-
-const drainWith = (store: IssuedCouponStore, settings: Partial<DrainSettings>) =>
-  new Drain(main.catalog, main.queue, store, { batchSize: 100, pendingTimeoutMs: 30_000, ...settings });
 
 describe('drain', () => {
   it('issues exactly the admitted users, in admission order (FIFO), across many small batches', async () => {
@@ -62,7 +40,7 @@ describe('drain', () => {
     for (const userId of admitted) await main.queue.admit(couponId, userId);
 
     const { order, recorder } = recording(main.store);
-    const report = part(await drainWith(recorder, { batchSize: 7 }).tick(far()), couponId);
+    const report = part(await main.drain({ batchSize: 7 }, { store: recorder }).tick(far()), couponId);
 
     expect(report).toMatchObject({ claimed: 60, persisted: 60, failed: 0, queued: 0, pending: 0 });
     expect(order.filter((row) => row.couponId === couponId).map((row) => row.userId)).toEqual(admitted);
@@ -132,16 +110,18 @@ describe('drain', () => {
     const couponId = uniqueId('down');
     await main.create(couponId, 6);
     for (const userId of users(6)) await main.queue.admit(couponId, userId);
-    const broken = withCommit(async (_couponId, _generation, rows) => ({
-      persisted: [],
-      heldBefore: [],
-      refused: [],
-      fenced: [],
-      failed: rows,
-      error: new Error('DynamoDB is down'),
-    }));
+    const broken = storeWith(main.store, {
+      commit: async (_couponId, _generation, rows) => ({
+        persisted: [],
+        heldBefore: [],
+        refused: [],
+        fenced: [],
+        failed: rows,
+        error: new Error('DynamoDB is down'),
+      }),
+    });
     const failing = part(
-      await drainWith(broken, { batchSize: 2, pendingTimeoutMs: 200 }).tick(far()),
+      await main.drain({ batchSize: 2, pendingTimeoutMs: 200 }, { store: broken }).tick(far()),
       couponId,
     );
     // Each of its two claim lanes stops after its first failed batch, rather than moving the
@@ -162,12 +142,14 @@ describe('drain', () => {
     await main.create(couponId, 200);
     for (const userId of users(200)) await main.queue.admit(couponId, userId);
     let commits = 0;
-    const flaky = withCommit(async (...args) => {
-      commits += 1;
-      if (commits === 2) throw new Error('a bug in one lane');
-      return main.store.commit(...args);
+    const flaky = storeWith(main.store, {
+      commit: async (...args) => {
+        commits += 1;
+        if (commits === 2) throw new Error('a bug in one lane');
+        return main.store.commit(...args);
+      },
     });
-    await expect(drainWith(flaky, { batchSize: 10, lanes: 2 }).tick(far())).rejects.toThrow(
+    await expect(main.drain({ batchSize: 10, lanes: 2 }, { store: flaky }).tick(far())).rejects.toThrow(
       'a bug in one lane',
     );
     // Nothing claims after the tick returned: the queue and pending stay as they were left.
@@ -183,7 +165,10 @@ describe('drain', () => {
     const admitted = users(40, 'l');
     for (const userId of admitted) await main.queue.admit(couponId, userId);
     const { order, recorder } = recording(main.store);
-    const report = part(await drainWith(recorder, { batchSize: 3, lanes: 1 }).tick(far()), couponId);
+    const report = part(
+      await main.drain({ batchSize: 3, lanes: 1 }, { store: recorder }).tick(far()),
+      couponId,
+    );
     expect(report).toMatchObject({ claimed: 40, persisted: 40 });
     expect(order.filter((row) => row.couponId === couponId).map((row) => row.userId)).toEqual(admitted);
   });

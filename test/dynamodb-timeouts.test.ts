@@ -8,8 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, expect, it } from 'vitest';
 import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store';
-import { Drain, type TickReport } from '#domain/drain';
-import { engine } from './support/engine';
+import { engine, part } from './support/engine';
 import { issuedRows, testDynamoDb, uniqueId } from './support/helpers';
 
 // A ledger transaction that times out after it committed: the rows and the count are written for
@@ -31,7 +30,6 @@ const tables = () => ({
   couponsTable: process.env.COUPONS_TABLE as string,
 });
 const fast = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
-const part = (report: TickReport, couponId: string) => report.perCoupon.find((c) => c.couponId === couponId);
 
 async function queued(couponId: string, users: number) {
   await main.create(couponId, users);
@@ -56,10 +54,7 @@ it('tries again a transaction that committed but whose answer was lost: each row
     if (call <= 2) throw timeout(); // the first two transactions land, then "time out"
     return {};
   });
-  const drain = new Drain(main.catalog, main.queue, new DynamoIssuedCouponStore(flaky, tables(), fast), {
-    batchSize: 120,
-    pendingTimeoutMs: 30_000,
-  });
+  const drain = main.drain({ batchSize: 120 }, { store: new DynamoIssuedCouponStore(flaky, tables(), fast) });
   const report = part(await drain.tick(Date.now() + 10_000), couponId);
   expect(report).toMatchObject({ claimed: 120, persisted: 120, failed: 0, heldBefore: 0, pending: 0 });
   const rows = await issuedRows(real, couponId);
@@ -76,13 +71,13 @@ it('leaves the claims pending when every try times out, and a later drain persis
     await real.send(new TransactWriteCommand(input)).catch(() => {});
     throw timeout();
   });
-  const failing = new Drain(main.catalog, main.queue, new DynamoIssuedCouponStore(flaky, tables(), fast), {
-    batchSize: 30,
-    pendingTimeoutMs: 200,
-  });
+  const failing = main.drain(
+    { batchSize: 30, pendingTimeoutMs: 200 },
+    { store: new DynamoIssuedCouponStore(flaky, tables(), fast) },
+  );
   const first = part(await failing.tick(Date.now() + 10_000), couponId);
   expect(first).toMatchObject({ claimed: 30, persisted: 0, failed: 30, pending: 30 });
-  expect((first?.lastError as Error | undefined)?.name).toBe('TimeoutError');
+  expect((first.lastError as Error | undefined)?.name).toBe('TimeoutError');
 
   const healed = main.drain({ pendingTimeoutMs: 200 });
   await expect

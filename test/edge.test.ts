@@ -1,8 +1,8 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeClients } from '#commons/dependencies';
 import { ORIGIN_VERIFY_HEADER } from '#commons/edge';
 import { lambdaContext } from '#local/api';
+import { apiGatewayEvent } from './support/api-gateway';
 import { engine } from './support/engine';
 import { uniqueId } from './support/helpers';
 
@@ -26,19 +26,13 @@ afterAll(async () => {
   await closeClients();
 });
 
-function event(userId: string, headers: Record<string, string>): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /coupons/{couponId}/requests',
+const event = (userId: string, headers: Record<string, string>) =>
+  apiGatewayEvent('POST /coupons/{couponId}/requests', {
     rawPath: `/coupons/${couponId}/requests`,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers,
     pathParameters: { couponId },
     body: JSON.stringify({ userId }),
-    isBase64Encoded: false,
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
-  };
-}
+  });
 const context = lambdaContext('edge');
 
 it('refuses a request without the origin header, or with a wrong one, and changes nothing', async () => {

@@ -7,6 +7,7 @@ import { handler as getRequest } from '#functions/handlers/get-request';
 import { handler as requestCoupon } from '#functions/handlers/request-coupon';
 import { handler as userCoupons } from '#functions/handlers/user-coupons';
 import { lambdaContext } from '#local/api';
+import { apiGatewayEvent } from './support/api-gateway';
 import { engine } from './support/engine';
 import { keysMatching, uniqueId } from './support/helpers';
 
@@ -28,21 +29,14 @@ afterAll(async () => {
   await closeClients();
 });
 
-function event(path: Record<string, string>, body?: unknown, sub?: string): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'ANY /x',
-    rawPath: '/x',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
+const event = (path: Record<string, string>, body?: unknown, sub?: string) =>
+  apiGatewayEvent('ANY /x', {
     pathParameters: path,
     body: body === undefined ? undefined : JSON.stringify(body),
-    isBase64Encoded: false,
     requestContext: {
       ...(sub === undefined ? {} : { authorizer: { jwt: { claims: { sub }, scopes: [] } } }),
     } as APIGatewayProxyEventV2['requestContext'],
-  };
-}
+  });
 const context = lambdaContext('test');
 const parse = (result: Awaited<ReturnType<typeof requestCoupon>>) => ({
   status: result.statusCode,

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { couponKeys } from '#adapters/redis/keys';
 import { runDrainLoop, type TickReport } from '#domain/drain';
-import { engine } from './support/engine';
+import { engine, part } from './support/engine';
 import { testRedis, uniqueId } from './support/helpers';
 import { useApi } from './support/http';
 
@@ -27,7 +27,6 @@ const redisNow = async () => {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 };
-const part = (report: TickReport, couponId: string) => report.perCoupon.find((c) => c.couponId === couponId);
 
 async function create(body: Record<string, unknown>) {
   const couponId = uniqueId('sale');

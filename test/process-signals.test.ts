@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { descendants, type ProcessInfo, type RuntimeProcess } from './support/processes';
+import { descendants, type ProcessInfo, type RuntimeProcess, running } from './support/processes';
 import { useRuntimes } from './support/runtimes';
 
 // `npm start` and the server it runs, stopped the ways a terminal, systemd, an IDE or a crash
@@ -33,9 +33,6 @@ function startedBelow(pid: number): Started {
   const folder = readlinkSync(`/proc/${redis.pid}/cwd`);
   return { server, redis, java, watchdog, folder };
 }
-
-const running = (...list: (ProcessInfo | undefined)[]) =>
-  list.filter((p): p is ProcessInfo => p !== undefined && existsSync(`/proc/${p.pid}`));
 
 async function expectAllGone(started: Started, runtime: RuntimeProcess) {
   const { server, redis, java, watchdog } = started;

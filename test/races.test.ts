@@ -3,11 +3,10 @@ import { DynamoIssuedCouponStore } from '#adapters/dynamodb/issued-coupon-store'
 import { couponKeys } from '#adapters/redis/keys';
 import { tablesConfig } from '#commons/config';
 import { addStock, changeWindow } from '#domain/coupons';
-import { Drain } from '#domain/drain';
 import { DependencyUnavailable } from '#domain/errors';
-import type { CouponCatalog, IssuedCouponStore } from '#domain/ports';
+import type { CouponCatalog } from '#domain/ports';
 import { openInQueue } from '#domain/restore';
-import { engine } from './support/engine';
+import { engine, part, storeWith } from './support/engine';
 import { issuedRows, testDynamoDb, testRedis, uniqueId } from './support/helpers';
 
 // The drain against an admin changing the same coupon at the same moment, against a failure
@@ -45,8 +44,6 @@ function catalogWith(over: Partial<CouponCatalog>): CouponCatalog {
     ...over,
   };
 }
-const drainOf = (catalog: CouponCatalog, store: IssuedCouponStore = main.store, pendingTimeoutMs = 30_000) =>
-  new Drain(catalog, main.queue, store, { batchSize: 100, pendingTimeoutMs });
 
 /** A coupon closed (by Redis's clock), with one user queued before the close. */
 async function closedWithOneQueued(prefix: string) {
@@ -68,7 +65,7 @@ describe('the drain and an admin at the same moment', () => {
         return main.catalog.finish(id, reason, expected);
       },
     });
-    await drainOf(racing).tick(far());
+    await main.drain({}, { catalog: racing }).tick(far());
     expect((await main.catalog.get(couponId))?.finished).toBeUndefined();
     expect(await phase(couponId)).toBe('OPEN');
     expect(await main.queue.admit(couponId, 'bob')).toMatchObject({ status: 'QUEUED' });
@@ -91,7 +88,7 @@ describe('the drain and an admin at the same moment', () => {
         return records;
       },
     });
-    await drainOf(stale).tick(far());
+    await main.drain({}, { catalog: stale }).tick(far());
     expect((await main.catalog.get(couponId))?.closesAt).toBeDefined();
     expect(await main.queue.admit(couponId, 'after-the-close')).toEqual({ status: 'CLOSED' });
   });
@@ -117,7 +114,7 @@ describe('a drain tick between the two steps of a create', () => {
     const coupon = { couponId, name: couponId, stock: 2, createdAt: new Date().toISOString() };
     expect(await main.catalog.create(coupon, `test-${couponId}`)).toBe('CREATED');
     const report = await main.drain().tick(far());
-    expect(report.perCoupon.find((c) => c.couponId === couponId)).toMatchObject({ restored: 0 });
+    expect(part(report, couponId)).toMatchObject({ restored: 0 });
     const record = await main.catalog.get(couponId);
     expect(record?.ledger.generation).toBe(1);
     if (!record) throw new Error('the coupon was not created');
@@ -141,7 +138,7 @@ describe('a coupon finished in Redis whose catalog step failed', () => {
         return main.catalog.finish(id, reason, expected);
       },
     });
-    await expect(drainOf(flaky).tick(far())).rejects.toThrow(/DynamoDB/);
+    await expect(main.drain({}, { catalog: flaky }).tick(far())).rejects.toThrow(/DynamoDB/);
     expect(await phase(couponId)).toBe('FINISHED');
     await main.drain().tick(far());
     expect((await main.catalog.get(couponId))?.finished).toMatchObject({ reason: 'CLOSED' });
@@ -175,19 +172,16 @@ describe('two drains and one forgotten holder', () => {
     const inCommit = new Promise<void>((resolve) => {
       entered = resolve;
     });
-    const slow: IssuedCouponStore = {
+    const slow = storeWith(main.store, {
       commit: async (...args) => {
         entered();
         await gate;
         return main.store.commit(...args);
       },
-      listByUser: (userId) => main.store.listByUser(userId),
-      holding: (c, userId) => main.store.holding(c, userId),
-      holders: (c, cursor, limit) => main.store.holders(c, cursor, limit),
-    };
-    const first = drainOf(main.catalog, slow).tick(far());
+    });
+    const first = main.drain({}, { store: slow }).tick(far());
     await inCommit; // drain A claimed U and is writing it, slowly
-    await drainOf(main.catalog, main.store, 0).tick(far()); // drain B leases U again and writes it
+    await main.drain({ pendingTimeoutMs: 0 }).tick(far()); // drain B leases U again and writes it
     release();
     await first;
     expect(await redis.hget(k.state, 'left')).toBe('1');

@@ -17,9 +17,9 @@ import {
 } from '#commons/clients/redis-auth';
 import { tablesConfig } from '#commons/config';
 import { createCoupon, requestCoupon, requestStatus } from '#domain/coupons';
-import { Drain } from '#domain/drain';
 import { type LocalRedisCluster, startRedisCluster } from '#local/redis-cluster';
 import { type LocalRedis, startRedis } from '#local/redis-server';
+import { drainOver } from './support/engine';
 import { uniqueId } from './support/helpers';
 
 // IAM authentication to the cache: the token signer checked against SigV4 computed here by hand,
@@ -155,7 +155,7 @@ async function flow(client: RedisClient) {
   const catalog = new DynamoCouponCatalog(db, tablesConfig().couponsTable);
   try {
     const couponId = uniqueId('iam');
-    const drain = new Drain(catalog, queue, store, { batchSize: 10, pendingTimeoutMs: 30_000 });
+    const drain = drainOver({ catalog, queue, store }, { batchSize: 10 });
     // A new Redis: the drain's first run puts the sentinels in (SET and EXISTS under the ACL too).
     await drain.reconcile(Date.now() + 10_000);
     await createCoupon({ catalog, queue }, { couponId, name: couponId, stock: 2 }, 'iam-create');

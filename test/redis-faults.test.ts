@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type LocalRedis, startRedis } from '#local/redis-server';
 import admitLua from '../functions/adapters/redis/lua/admit.lua';
 import preludeLua from '../functions/adapters/redis/lua/coupon.lua';
-import { engine } from './support/engine';
+import { engine, part } from './support/engine';
 import { testRedis, uniqueId, wholeRedisState } from './support/helpers';
 import type { startApi as StartApi } from './support/http';
 import { type FaultProxy, startProxy } from './support/proxy';
@@ -40,8 +40,6 @@ afterAll(async () => {
 });
 
 const tick = () => drain.tick(Date.now() + 5_000);
-const part = (report: Awaited<ReturnType<typeof tick>>, couponId: string) =>
-  report.perCoupon.find((c) => c.couponId === couponId);
 
 it('answers 503 while Redis is down, changes nothing, and recovers by itself when it is back', async () => {
   const couponId = uniqueId('outage');
@@ -123,7 +121,7 @@ it('finishes a coupon whose create died between DynamoDB and Redis at the next d
   // Saved in DynamoDB, not open in Redis: requests find no such coupon yet.
   expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(404);
   const report = await tick();
-  expect(report.perCoupon.find((c) => c.couponId === couponId)).toMatchObject({ restored: 1 });
+  expect(part(report, couponId)).toMatchObject({ restored: 1 });
   expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(202);
   expect((await api.call('GET', `/coupons/${couponId}`)).body).toMatchObject({
     stock: 4,
@@ -148,21 +146,14 @@ it('answers a create while Redis is down with 503, having changed nothing', asyn
 });
 
 it('fails fast with a clear message when Redis cannot be reached at all', async () => {
-  const { RedisCouponQueue } = await import('#adapters/redis/coupon-queue');
-  const { createRedisClient } = await import('#commons/clients/redis');
   const { DependencyUnavailable } = await import('#domain/errors');
   // A port nothing listens on.
-  const { ioredisScripts } = await import('#adapters/redis/scripts');
-  const client = createRedisClient(
-    { urls: ['redis://127.0.0.1:1'], cluster: false, keyPrefix: '', timeoutMs: 200 },
-    { scripts: ioredisScripts() },
-  );
-  const queue = new RedisCouponQueue(client, 200);
+  const e = engine({ urls: ['redis://127.0.0.1:1'], cluster: false, keyPrefix: '', timeoutMs: 200 });
   try {
-    await expect(queue.admit('c', 'u')).rejects.toBeInstanceOf(DependencyUnavailable);
-    await expect(queue.claim('c', 10)).rejects.toMatchObject({ mayHaveApplied: false });
+    await expect(e.queue.admit('c', 'u')).rejects.toBeInstanceOf(DependencyUnavailable);
+    await expect(e.queue.claim('c', 10)).rejects.toMatchObject({ mayHaveApplied: false });
   } finally {
-    client.disconnect();
+    await e.close();
   }
 });
 

@@ -233,10 +233,9 @@ export function badRequests(existingCoupon: string, seed = 20261126): BadRequest
   }
 
   // Generated: truncated valid bodies (never valid JSON), random text, random invalid ids.
-  const validCreate = JSON.stringify(valid);
   const validRequest = JSON.stringify({ userId: 'generated-user' });
   for (let i = 0; i < 300; i++) {
-    create(`truncated create #${i}`, validCreate.slice(0, Math.floor(rand() * validCreate.length)));
+    create(`truncated create #${i}`, validCreateBody.slice(0, Math.floor(rand() * validCreateBody.length)));
     request(`truncated request #${i}`, validRequest.slice(0, Math.floor(rand() * validRequest.length)));
   }
   for (let i = 0; i < 150; i++) {

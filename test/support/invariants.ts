@@ -43,9 +43,8 @@ export interface InvariantReport {
 export async function checkInvariants(options: {
   redis: Redis | Cluster;
   db: DynamoDBDocumentClient;
-  /** @default the ISSUED_TABLE and COUPONS_TABLE of the environment */
+  /** @default the ISSUED_TABLE of the environment */
   issuedTable?: string;
-  couponsTable?: string;
   couponId: string;
   stock: number;
   answers: Answer[];
@@ -62,7 +61,7 @@ export async function checkInvariants(options: {
   const rows = await couponRows(db, couponId, options.issuedTable);
   const { Item: ledger } = await db.send(
     new GetCommand({
-      TableName: options.couponsTable ?? (process.env.COUPONS_TABLE as string),
+      TableName: process.env.COUPONS_TABLE as string,
       Key: { couponId },
       ConsistentRead: true,
     }),

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 
 /** A server in a child process of its own: `npm start`'s local runtime, or a benchmark's reference. */
 export interface ServerProcess {
@@ -158,10 +158,9 @@ export function descendants(pid: number): ProcessInfo[] {
   return below;
 }
 
-/** Whether any of `pids` still runs. */
-export function anyRunning(pids: number[]): boolean {
-  const live = new Set(processes().map((p) => p.pid));
-  return pids.some((pid) => live.has(pid));
+/** Those of `list` whose process has not gone yet (a zombie not yet reaped counts). */
+export function running(...list: (ProcessInfo | undefined)[]): ProcessInfo[] {
+  return list.filter((p): p is ProcessInfo => p !== undefined && existsSync(`/proc/${p.pid}`));
 }
 
 export async function postJson(
