@@ -7,15 +7,16 @@
 // invocation (right after ready, as an on-demand environment gets the request that started it)
 // next to warm ones, against a real redis-server and DynamoDB Local.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { ROUTES } from '#functions/routes';
-import { allFiles, ENTRY_FILE, staticFiles } from '../lib/constructs/bundling';
+import { allFiles, bundleEntry, ENTRY_FILE, staticFiles } from '../lib/constructs/bundling';
+import { lambdaEnvironment, node24, runBundle } from './lambda-environment';
 import { apiEvent, checkTarget, printTable, reportVerdicts, round, startServers, writeResult } from './lib';
 
 /** Goals of issue 13: process start to handler ready, as a multiple of hello-world's. */
@@ -58,17 +59,6 @@ const median = (values: number[]) => {
 };
 const kib = (bytes: number) => Math.round(bytes / 1024);
 
-/** The node@24 binary from the registry package (devDependency `node24`). */
-function node24(): string {
-  const binary = join(process.cwd(), 'node_modules', 'node24', 'bin', 'node');
-  try {
-    statSync(binary);
-  } catch {
-    throw new Error(`No Node.js 24 at ${binary}: run npm ci (devDependency node24 = npm:node@24).`);
-  }
-  return binary;
-}
-
 /** `cdk synth` as a user runs it, offline; returns the cloud assembly's directory. */
 function synthesize(): string {
   const outdir = mkdtempSync(join(tmpdir(), 'cold-start-synth-'));
@@ -82,6 +72,9 @@ function synthesize(): string {
   });
   return outdir;
 }
+
+/** The floors' rows and their modules in bench/floors/. */
+const FLOORS = { 'floor: ioredis alone': 'ioredis', 'floor: DynamoDB client alone': 'dynamodb' } as const;
 
 const OPEN = 'cold-open';
 const IAM_USER = 'bench-iam-user';
@@ -151,92 +144,16 @@ function eventsFor(name: string, warm: number): ((run: number) => unknown[]) | u
   }
 }
 
-/** The environment Lambda and the stack give a function, with the stack's references made local. */
-function lambdaEnvironment(
-  name: string,
-  dir: string,
-  variables: Record<string, unknown>,
-  local: Record<string, string>,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(variables)) {
-    if (typeof value === 'string') env[key] = value;
-    else if (key in local) env[key] = local[key] as string;
-    else throw new Error(`${name}: no local value for ${key} (${JSON.stringify(value)})`);
-  }
+async function coldStart(binary: string, subject: Subject, run: number): Promise<ColdStart> {
+  const { processToReadyMs, importMs, invocations } = await runBundle(binary, subject, subject.events(run));
+  const [first, ...warm] = invocations;
   return {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '/tmp',
-    LANG: 'en_US.UTF-8',
-    TZ: ':UTC',
-    AWS_LAMBDA_FUNCTION_NAME: name,
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-    AWS_REGION: 'eu-west-1',
-    AWS_DEFAULT_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_SESSION_TOKEN: 'local',
-    LAMBDA_TASK_ROOT: dir,
-    _HANDLER: 'index.handler',
-    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-    ...env,
-    // Local servers: one redis-server (not a cluster), and DynamoDB Local.
-    ...(env.REDIS_URL ? { REDIS_URL: local.REDIS_URL as string, REDIS_CLUSTER: 'false' } : {}),
-    DYNAMODB_ENDPOINT: local.DYNAMODB_ENDPOINT as string,
-    // The drain's invocations tick back to back until idle, instead of every 5 s.
-    ...(name === 'Drain' ? { DRAIN_INTERVAL_MS: '10' } : {}),
+    processToReadyMs,
+    importMs,
+    firstMs: first?.ms ?? Number.NaN,
+    warmMs: warm.map((w) => w.ms),
+    statuses: invocations.map((i) => i.statusCode),
   };
-}
-
-function coldStart(binary: string, subject: Subject, run: number): Promise<ColdStart> {
-  const eventsFile = join(tmpdir(), `cold-start-events-${process.pid}-${subject.name}-${run}.json`);
-  writeFileSync(eventsFile, JSON.stringify(subject.events(run)));
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(
-      binary,
-      [join(process.cwd(), 'bench', 'lambda-runner.mjs'), subject.entry, eventsFile],
-      {
-        env: subject.env,
-        cwd: subject.dir,
-        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      },
-    );
-    const result: ColdStart = { processToReadyMs: 0, importMs: 0, firstMs: 0, warmMs: [], statuses: [] };
-    let stderr = '';
-    let buffered = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.stdio[3]?.on('data', (chunk) => {
-      buffered += chunk;
-      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
-        const line = JSON.parse(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        if (line.step === 'ready') {
-          result.processToReadyMs = performance.now() - started;
-          result.importMs = line.importMs;
-        } else if (line.i === 0) {
-          result.firstMs = line.ms;
-          result.statuses.push(line.statusCode);
-        } else {
-          result.warmMs.push(line.ms);
-          result.statuses.push(line.statusCode);
-        }
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      rmSync(eventsFile, { force: true });
-      if (code === 0) resolve(result);
-      else reject(new Error(`${subject.name} exited with ${code}: ${stderr.slice(-2000)}`));
-    });
-  });
 }
 
 /** Creates the coupons the events use, through the same domain code the functions run. */
@@ -315,7 +232,20 @@ export async function benchColdStart(runs = 7, warm = 20) {
       env: { ...request.env, AWS_LAMBDA_FUNCTION_NAME: 'HelloWorld', LAMBDA_TASK_ROOT: helloDir },
       events: () => Array.from({ length: warm + 1 }, () => ({})),
     };
-    const all = [hello, ...subjects];
+    // Floors: the chosen libraries alone, bundled as the functions are, in the same environment.
+    // No goal: they say how much of a function's init its libraries take before its own code.
+    const floors: Subject[] = Object.entries(FLOORS).map(([name, file]) => {
+      const dir = join(assembly, `floor-${file}`);
+      bundleEntry(join(process.cwd(), 'bench', 'floors', `${file}.ts`), dir);
+      return {
+        name,
+        dir,
+        entry: pathToFileURL(join(dir, ENTRY_FILE)).href,
+        env: { ...request.env, AWS_LAMBDA_FUNCTION_NAME: file, LAMBDA_TASK_ROOT: dir },
+        events: () => Array.from({ length: warm + 1 }, () => ({})),
+      };
+    });
+    const all = [hello, ...floors, ...subjects];
     const samples = new Map<string, ColdStart[]>(all.map((s) => [s.name, []]));
     for (let run = 0; run < runs; run++) {
       for (const subject of all) samples.get(subject.name)?.push(await coldStart(binary, subject, run));

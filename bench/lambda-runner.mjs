@@ -39,6 +39,13 @@ for (const [i, event] of events.entries()) {
   const t = performance.now();
   const response = await module.handler(event, context);
   const ms = performance.now() - t;
-  report({ step: 'invoked', i, ms, sinceStartMs: performance.now(), statusCode: response?.statusCode });
+  report({
+    step: 'invoked',
+    i,
+    ms,
+    sinceStartMs: performance.now(),
+    statusCode: response?.statusCode,
+    body: response?.body?.slice(0, 2000),
+  });
 }
 process.exit(0);

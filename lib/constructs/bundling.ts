@@ -14,9 +14,9 @@ export const HANDLER = 'index.handler';
  * `import()` (a rare path's client, the X-Ray SDK) is a chunk of its own, read and compiled only
  * when first used; minified, with source maps (no sources inside) for stack traces.
  */
-function bundleOptions(handlerModule: string, outdir: string): BuildOptions {
+function bundleOptions(entryFile: string, outdir: string): BuildOptions {
   return {
-    entryPoints: { index: path.join(PROJECT_ROOT, 'functions', 'handlers', `${handlerModule}.ts`) },
+    entryPoints: { index: entryFile },
     absWorkingDir: PROJECT_ROOT,
     outdir,
     bundle: true,
@@ -44,7 +44,12 @@ function bundleOptions(handlerModule: string, outdir: string): BuildOptions {
 
 /** Bundles functions/handlers/<handlerModule>.ts into `outdir` (synchronously, as CDK's local bundling needs). */
 export function bundleHandler(handlerModule: string, outdir: string): BuildResult {
-  return buildSync(bundleOptions(handlerModule, outdir));
+  return bundleEntry(path.join(PROJECT_ROOT, 'functions', 'handlers', `${handlerModule}.ts`), outdir);
+}
+
+/** Bundles any module exporting a handler as a function's code is (the benchmark's floors). */
+export function bundleEntry(entryFile: string, outdir: string): BuildResult {
+  return buildSync(bundleOptions(entryFile, outdir));
 }
 
 /**

@@ -1,10 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
+import { lambdaEnvironment, node24, runBundle } from '../../bench/lambda-environment';
 import { allFiles, ENTRY_FILE, staticFiles } from '../../lib/constructs/bundling';
+import { apiGatewayEvent } from '../support/api-gateway';
+import { testRedis } from '../support/helpers';
 
 // `cdk synth` as a user runs it after `npm ci`: the CLI from node_modules, cdk.json's app, the
 // Lambda code bundled by the local esbuild (no Docker), no AWS credentials, nothing fetched.
@@ -79,6 +85,8 @@ const EXPECTED: Record<string, Expectation> = {
 
 interface Bundle {
   dir: string;
+  /** The function's environment variables in the template (a reference is an object). */
+  variables: Record<string, unknown>;
   loaded: string[];
   all: string[];
   text: (files: string[]) => string;
@@ -100,7 +108,15 @@ beforeAll(() => {
   const functions = Object.values(
     template.Resources as Record<
       string,
-      { Type: string; Properties: { Description?: string; Handler?: string; Code: { S3Key: string } } }
+      {
+        Type: string;
+        Properties: {
+          Description?: string;
+          Handler?: string;
+          Code: { S3Key: string };
+          Environment?: { Variables?: Record<string, unknown> };
+        };
+      }
     >,
   ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
   for (const { Properties: p } of functions) {
@@ -114,6 +130,7 @@ beforeAll(() => {
     const dir = join(outdir, `asset.${p.Code.S3Key.replace(/\.zip$/, '')}`);
     bundles.set(name, {
       dir,
+      variables: p.Environment?.Variables ?? {},
       loaded: staticFiles(dir),
       all: allFiles(dir),
       text: (files) => files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n'),
@@ -200,4 +217,107 @@ it('the signatures above are found where those libraries are loaded', () => {
   expect(atInit('RequestCoupon').includes(CODE.powertools)).toBe(true);
   expect(atInit('RequestCoupon').includes(CODE.zod)).toBe(true);
   expect(atInit('RequestCoupon').includes(CODE.middy)).toBe(true);
+});
+
+describe('every synthesized bundle on Node.js 24 (the node@24 package), as Lambda runs it', () => {
+  const IAM_USER = 'bundle-iam-user';
+  const couponId = `b24-${randomUUID().slice(0, 8)}`;
+  const sub = `u-${randomUUID().slice(0, 8)}`;
+  const claims = {
+    authorizer: { jwt: { claims: { sub } } },
+  } as unknown as APIGatewayProxyEventV2['requestContext'];
+  const edge = { 'x-origin-verify': 'bundle-test-secret' };
+
+  /** Runs `name`'s bundle with the stack's environment, the stores made local, for `events`. */
+  const run = (name: string, events: unknown[]) => {
+    const { dir, variables } = bundle(name);
+    const local = {
+      REDIS_URL: process.env.REDIS_URL as string,
+      REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX as string,
+      COUPONS_TABLE: process.env.COUPONS_TABLE as string,
+      ISSUED_TABLE: process.env.ISSUED_TABLE as string,
+      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT as string,
+      REDIS_IAM_CACHE: 'bundle-test-cache',
+      REDIS_IAM_USER: IAM_USER,
+      ORIGIN_VERIFY_SECRET: edge['x-origin-verify'],
+    };
+    const env = lambdaEnvironment(name, dir, variables, local);
+    return runBundle(
+      node24(),
+      { dir, entry: pathToFileURL(join(dir, ENTRY_FILE)).href, env },
+      events,
+      60_000,
+    );
+  };
+  const call = (route: string, over: Partial<APIGatewayProxyEventV2> = {}) =>
+    apiGatewayEvent(route, { requestContext: claims, ...over, headers: { ...edge, ...over.headers } });
+  const answers = async (name: string, events: unknown[]) =>
+    (await run(name, events)).invocations.map(({ statusCode, body }) => ({
+      statusCode,
+      body: body === undefined ? undefined : JSON.parse(body),
+    }));
+
+  beforeAll(async () => {
+    // The stack signs an IAM token for the cache during init; redis-server cannot check one, so
+    // the user takes any password.
+    const redis = testRedis();
+    await redis.call('ACL', 'SETUSER', IAM_USER, 'on', 'nopass', '~*', '&*', '+@all');
+    redis.disconnect();
+  });
+
+  it("a coupon created, requested, drained and found in the user's coupons, each by its own bundle", async () => {
+    const [created] = await answers('CreateCoupon', [
+      call('POST /coupons', { body: JSON.stringify({ couponId, name: 'Bundled', stock: 5 }) }),
+    ]);
+    expect(created).toMatchObject({ statusCode: 201, body: { couponId, stock: 5 } });
+
+    const path = { couponId };
+    const [requested] = await answers('RequestCoupon', [
+      call('POST /coupons/{couponId}/requests', { pathParameters: path, body: '{}' }),
+    ]);
+    expect(requested).toMatchObject({ statusCode: 202, body: { status: 'QUEUED' } });
+
+    const drained = await run('Drain', [
+      { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+    ]);
+    expect(drained.invocations).toHaveLength(1);
+
+    const [status] = await answers('GetRequest', [
+      call('GET /coupons/{couponId}/requests/{userId}', { pathParameters: { ...path, userId: 'me' } }),
+    ]);
+    expect(status).toMatchObject({ statusCode: 200, body: { status: 'ISSUED' } });
+    const [mine] = await answers('UserCoupons', [
+      call('GET /users/{userId}/coupons', { pathParameters: { userId: 'me' } }),
+    ]);
+    expect(mine).toMatchObject({
+      statusCode: 200,
+      body: { items: [{ couponId, userId: sub, used: false }] },
+    });
+  });
+
+  it('the admin bundles read and change it, health answers, other methods get 405', async () => {
+    const path = { couponId };
+    const [listed] = await answers('ListCoupons', [call('GET /coupons')]);
+    expect(listed?.statusCode).toBe(200);
+    const [got] = await answers('GetCoupon', [call('GET /coupons/{couponId}', { pathParameters: path })]);
+    expect(got).toMatchObject({ statusCode: 200, body: { couponId } });
+    const [added] = await answers('AddStock', [
+      call('POST /coupons/{couponId}/stock', { pathParameters: path, body: JSON.stringify({ add: 1 }) }),
+    ]);
+    expect(added).toMatchObject({ statusCode: 200, body: { stock: 6 } });
+    const closesAt = new Date(Date.now() + 86_400_000).toISOString();
+    const [changed] = await answers('ChangeWindow', [
+      call('PATCH /coupons/{couponId}', { pathParameters: path, body: JSON.stringify({ closesAt }) }),
+    ]);
+    expect(changed).toMatchObject({ statusCode: 200, body: { closesAt } });
+    const [health] = await answers('Health', [call('GET /health')]);
+    expect(health?.statusCode).toBe(200);
+    const [other] = await answers('OtherMethods', [
+      call('ANY /coupons', {
+        rawPath: '/coupons',
+        requestContext: { http: { method: 'DELETE' } } as APIGatewayProxyEventV2['requestContext'],
+      }),
+    ]);
+    expect(other).toMatchObject({ statusCode: 405, body: { error: 'METHOD_NOT_ALLOWED' } });
+  });
 });
