@@ -242,11 +242,12 @@ describe('every synthesized bundle on Node.js 24 (the node@24 package), as Lambd
       ORIGIN_VERIFY_SECRET: edge['x-origin-verify'],
     };
     const env = lambdaEnvironment(name, dir, variables, local);
+    // Killed well within the test timeout, so that a bundle that hangs fails with its own stderr.
     return runBundle(
       node24(),
       { dir, entry: pathToFileURL(join(dir, ENTRY_FILE)).href, env },
       events,
-      60_000,
+      20_000,
     );
   };
   const call = (route: string, over: Partial<APIGatewayProxyEventV2> = {}) =>
