@@ -5,7 +5,9 @@
 // function alike. Per function: bundle size, import time, process start to handler ready (the
 // goal: request at most 1.6x hello-world, every other function at most 2x), then the first
 // invocation (right after ready, as an on-demand environment gets the request that started it)
-// next to warm ones, against a real redis-server and DynamoDB Local.
+// next to warm ones, against a real redis-server and DynamoDB Local. Floors (bench/floors/: the
+// clients alone, bundled the same way) say how much of each function's init is its libraries':
+// "x its floor" compares a function with the floor of the clients it makes during init.
 
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -74,7 +76,21 @@ function synthesize(): string {
 }
 
 /** The floors' rows and their modules in bench/floors/. */
-const FLOORS = { 'floor: ioredis alone': 'ioredis', 'floor: DynamoDB client alone': 'dynamodb' } as const;
+const FLOORS = {
+  'floor: ioredis alone': 'ioredis',
+  'floor: DynamoDB client alone': 'dynamodb',
+  'floor: both clients': 'both',
+} as const;
+type Floor = keyof typeof FLOORS;
+
+/** The clients each function makes during init, as a floor (none: hello-world is its floor). */
+function floorOf(name: string): Floor | undefined {
+  if (name.startsWith('RequestCoupon') || name === 'GetRequest') return 'floor: ioredis alone';
+  if (name === 'UserCoupons') return 'floor: DynamoDB client alone';
+  if (name === 'Health' || name === 'OtherMethods' || name in FLOORS || name === 'HelloWorld')
+    return undefined;
+  return 'floor: both clients'; // the admin functions and the drain
+}
 
 const OPEN = 'cold-open';
 const IAM_USER = 'bench-iam-user';
@@ -270,11 +286,19 @@ export async function benchColdStart(runs = 7, warm = 20) {
         goal: subject.goal,
       };
     };
-    const helloSummary = summary(hello);
-    const results = all.map((subject) => {
-      const s = summary(subject);
-      const ratio = s.processToReadyMs / helloSummary.processToReadyMs;
-      return { ...s, ratio, meetsGoal: s.goal === undefined ? undefined : ratio <= s.goal };
+    const summaries = new Map(all.map((subject) => [subject.name, summary(subject)]));
+    const helloMs = summary(hello).processToReadyMs;
+    const results = [...summaries.values()].map((s) => {
+      const ratio = s.processToReadyMs / helloMs;
+      const floor = floorOf(s.name);
+      const floorMs = floor ? summaries.get(floor)?.processToReadyMs : undefined;
+      return {
+        ...s,
+        ratio,
+        floor,
+        ratioToFloor: floorMs ? s.processToReadyMs / floorMs : undefined,
+        meetsGoal: s.goal === undefined ? undefined : ratio <= s.goal,
+      };
     });
     printTable(
       `Cold starts on Node.js ${nodeVersion}, median of ${runs} fresh processes each (first invocation right after ready, then ${warm} warm)`,
@@ -285,6 +309,7 @@ export async function benchColdStart(runs = 7, warm = 20) {
         'import ms': round(r.importMs),
         'process to ready ms': round(r.processToReadyMs),
         'x hello': round(r.ratio, 2),
+        'x its floor': r.ratioToFloor === undefined ? '' : round(r.ratioToFloor, 2),
         goal: r.goal === undefined ? '' : `<= ${r.goal}x`,
         verdict: r.meetsGoal === undefined ? '' : r.meetsGoal ? 'meets' : 'MISSES',
         'first invocation ms': round(r.firstMs),
