@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
@@ -26,12 +27,17 @@ afterAll(() => {
 const cdk = (args: string[]) => {
   const env = { ...process.env };
   for (const key of Object.keys(env)) if (key.startsWith('AWS_')) delete env[key];
-  return execFileSync(process.execPath, ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', ...args], {
-    env: { ...env, CDK_DEFAULT_REGION: 'eu-west-1' },
-    stdio: 'pipe',
-    timeout: 120_000,
-  });
+  return promisify(execFile)(
+    process.execPath,
+    ['node_modules/aws-cdk/bin/cdk', 'synth', '--quiet', ...args],
+    {
+      env: { ...env, CDK_DEFAULT_REGION: 'eu-west-1' },
+      timeout: 120_000,
+    },
+  );
 };
+/** What `cdk synth` printed on stderr when refused (no identity configuration); empty if it was not. */
+let refusal = '';
 
 /** A string each library's bundled code carries, minified or not. */
 const CODE = {
@@ -95,7 +101,7 @@ interface Bundle {
 
 const bundles = new Map<string, Bundle>();
 
-beforeAll(() => {
+beforeAll(async () => {
   // The production shape: JWT identity, browsers allowed, CloudFront and WAF (a second stack in us-east-1).
   const context = {
     jwtIssuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
@@ -103,7 +109,19 @@ beforeAll(() => {
     allowedOrigins: 'https://shop.example.com',
     waf: 'true',
   };
-  cdk(['--output', outdir, ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`])]);
+  // The refused synth runs alongside: it stops before bundling.
+  const [refused] = await Promise.all([
+    cdk(['--output', refusedOutdir]).then(
+      () => '',
+      (error: { stderr?: string }) => String(error.stderr),
+    ),
+    cdk([
+      '--output',
+      outdir,
+      ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    ]),
+  ]);
+  refusal = refused;
   const template = JSON.parse(readFileSync(join(outdir, 'FcfsCoupons.template.json'), 'utf8'));
   const functions = Object.values(
     template.Resources as Record<
@@ -146,15 +164,9 @@ const bundle = (name: string): Bundle => {
 };
 
 it('refuses to synthesize without an identity configuration, and says how to give one', () => {
-  let stderr = '';
-  try {
-    cdk(['--output', refusedOutdir]);
-  } catch (error) {
-    stderr = String((error as { stderr: Buffer }).stderr);
-  }
-  expect(stderr).toContain('User routes need an identity');
-  expect(stderr).toContain('-c jwtIssuer=https://cognito-idp.');
-  expect(stderr).toContain('-c openUserRoutes=true');
+  expect(refusal).toContain('User routes need an identity');
+  expect(refusal).toContain('-c jwtIssuer=https://cognito-idp.');
+  expect(refusal).toContain('-c openUserRoutes=true');
 });
 
 it('synthesizes offline a bundle of its own for every route and the drain', () => {
