@@ -109,7 +109,7 @@ export const ANSWERS = {
   ChangeWindow: {
     200: ['The coupon with its new window', Coupon],
     ...withBody,
-    400: ['Invalid request, or INVALID_WINDOW: closesAt not after opensAt', ErrorBody],
+    400: ['Invalid request, or INVALID_WINDOW: closesAt not in the future or not after opensAt', ErrorBody],
     ...asAdmin,
     404: ['No such coupon', ErrorBody],
     409: ['ALREADY_OPEN: the sale started, its opening can no longer move; or COUPON_FINISHED', ErrorBody],

@@ -152,6 +152,27 @@ describe('admin controls', () => {
     });
     expect(backwards).toMatchObject({ status: 400, body: { error: 'INVALID_WINDOW' } });
     expect((await api.call('PATCH', `/coupons/${uniqueId('none')}`, { closesAt: 'now' })).status).toBe(404);
+    // A create whose window is over, or backwards, creates nothing.
+    const at = async (offsetMs: number) => new Date((await redisNow()) + offsetMs).toISOString();
+    const windows: [Record<string, string>, string][] = [
+      [{ closesAt: await at(-60_000) }, 'closesAt must be in the future.'],
+      [{ opensAt: await at(-120_000), closesAt: await at(-60_000) }, 'closesAt must be in the future.'],
+      [{ opensAt: await at(7_200_000), closesAt: await at(3_600_000) }, 'closesAt must be after opensAt.'],
+    ];
+    for (const [window, message] of windows) {
+      const refusedId = uniqueId('window');
+      const reply = await api.call('POST', '/coupons', {
+        couponId: refusedId,
+        name: 'Window',
+        stock: 5,
+        ...window,
+      });
+      expect(reply, JSON.stringify(window)).toMatchObject({
+        status: 400,
+        body: { error: 'INVALID_WINDOW', message },
+      });
+      expect((await api.call('GET', `/coupons/${refusedId}`)).status).toBe(404);
+    }
     expect(await describeCoupon(couponId)).toMatchObject({ ...before, now: expect.any(String) });
   });
 

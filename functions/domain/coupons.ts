@@ -60,14 +60,12 @@ export interface CouponListItem extends Coupon {
 
 const millis = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
-/** closesAt after opensAt (or after now when the coupon opens at once), as instants. */
+/** closesAt in the future and after opensAt, as instants: a window that is over sells nothing. */
 function checkWindow(opensAt: number | undefined, closesAt: number | undefined, now: number): void {
   if (closesAt === undefined) return;
-  if (closesAt <= (opensAt ?? now)) {
-    throw new InvalidWindow(
-      opensAt === undefined ? 'closesAt must be in the future.' : 'closesAt must be after opensAt.',
-    );
-  }
+  if (closesAt <= now) throw new InvalidWindow('closesAt must be in the future.');
+  if (opensAt !== undefined && closesAt <= opensAt)
+    throw new InvalidWindow('closesAt must be after opensAt.');
 }
 
 /**
