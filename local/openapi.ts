@@ -88,7 +88,10 @@ export const ANSWERS = {
   CreateCoupon: {
     201: ['The coupon, created and open (or scheduled)', Coupon],
     ...withBody,
-    400: ['Invalid request (each bad field named), or INVALID_WINDOW', ErrorBody],
+    400: [
+      'Invalid request (each bad field named), or INVALID_WINDOW: closesAt not in the future or not after opensAt',
+      ErrorBody,
+    ],
     ...asAdmin,
     409: ['A coupon with this id exists', ErrorBody],
     503: unavailable,
@@ -109,7 +112,7 @@ export const ANSWERS = {
   ChangeWindow: {
     200: ['The coupon with its new window', Coupon],
     ...withBody,
-    400: ['Invalid request, or INVALID_WINDOW: closesAt not in the future or not after opensAt', ErrorBody],
+    400: ['Invalid request, or INVALID_WINDOW: closesAt not after opensAt', ErrorBody],
     ...asAdmin,
     404: ['No such coupon', ErrorBody],
     409: ['ALREADY_OPEN: the sale started, its opening can no longer move; or COUPON_FINISHED', ErrorBody],
