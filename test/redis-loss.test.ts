@@ -11,6 +11,7 @@ import { startRedisCluster } from '#local/redis-cluster';
 import { startRedis } from '#local/redis-server';
 import { type Engine, engine, part } from './support/engine';
 import { issuedRows, testDynamoDb, uniqueId } from './support/helpers';
+import type { startApi as StartApi } from './support/http';
 import { startProxy } from './support/proxy';
 
 // When Redis forgets (a failover that loses acknowledged writes, a restart without persistence,
@@ -23,6 +24,9 @@ let stopRedis: () => Promise<void>;
 let nodes: string[];
 let main: Engine;
 let drain: Drain;
+/** The HTTP API over this file's Redis: what a shopper sees of a loss. */
+let api: Awaited<ReturnType<typeof StartApi>>;
+let closeClients: () => Promise<void>;
 
 beforeAll(async () => {
   if (process.env.REDIS_CLUSTER === 'true') {
@@ -39,8 +43,13 @@ beforeAll(async () => {
   main = engine();
   drain = main.drain({ pendingTimeoutMs: 300 });
   await drain.reconcile(Date.now() + 10_000); // a new Redis: the drain puts the sentinels in
+  // Handler modules read the environment when they load: load them only now.
+  ({ closeClients } = await import('#commons/dependencies'));
+  api = await (await import('./support/http')).startApi();
 });
 afterAll(async () => {
+  await api?.close();
+  await closeClients?.();
   await main?.close();
   await stopRedis?.();
 });
@@ -126,7 +135,22 @@ describe('a Redis that loses its data', () => {
     expect(await main.queue.admit(couponId, 'ann')).toBe('LOST');
     expect(await main.queue.status(couponId, 'ann')).toBe('LOST');
     expect(await main.queue.snapshot(couponId)).toBe('LOST');
+    // Over HTTP: a 503 that says so, for a request and a status alike, and RESTORING in the list.
+    for (const [method, path, body] of [
+      ['POST', `/coupons/${couponId}/requests`, { userId: 'ann' }],
+      ['GET', `/coupons/${couponId}/requests/ben`, undefined],
+    ] as const) {
+      const reply = await api.call(method, path, body);
+      expect(reply, `${method} ${path}`).toMatchObject({ status: 503, body: { error: 'COUPON_RESTORING' } });
+      expect(reply.headers.get('retry-after')).toBe('1');
+    }
+    const listed = (await api.call('GET', '/coupons?limit=100')).body.items;
+    expect(listed.find((c: { couponId: string }) => c.couponId === couponId)).toMatchObject({
+      state: 'RESTORING',
+    });
     await drain.reconcile(far());
+    const again = await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' });
+    expect(again).toMatchObject({ status: 409, body: { status: 'ALREADY_ISSUED' } });
 
     expect(await main.queue.admit(couponId, 'ann')).toEqual({ status: 'ALREADY_ISSUED' });
     const after = await main.queue.status(couponId, 'ben');
