@@ -64,6 +64,18 @@ async function flushAll(): Promise<void> {
 }
 
 const far = () => Date.now() + 10_000;
+
+/** What whoever redeems coupons does to a row: `used`, which no write of this system may undo. */
+async function markUsed(couponId: string, userId: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: process.env.ISSUED_TABLE,
+      Key: { userId, couponId },
+      UpdateExpression: 'SET used = :true',
+      ExpressionAttributeValues: { ':true': true },
+    }),
+  );
+}
 const ledger = async (couponId: string) => (await main.catalog.get(couponId))?.ledger;
 
 async function admitAll(couponId: string, users: string[]) {
@@ -198,12 +210,14 @@ describe('a Redis that loses its data', () => {
     await admitAll(couponId, ['ann']);
     await drain.tick(far());
     const original = (await main.store.holding(couponId, 'ann'))?.issuedAt;
+    await markUsed(couponId, 'ann'); // she has redeemed it already
     // The index missed ann when the coupon was restored: Redis no longer knows she holds it.
     await main.redis.hdel(couponKeys(couponId).issued, 'ann');
     await admitAll(couponId, ['ann', 'ben']);
     const report = part(await drain.tick(far()), couponId);
     expect(report).toMatchObject({ claimed: 2, persisted: 1, heldBefore: 1 });
     expect(await main.queue.status(couponId, 'ann')).toMatchObject({ status: 'ISSUED', issuedAt: original });
+    expect(await main.store.holding(couponId, 'ann')).toMatchObject({ issuedAt: original, used: true });
     // The stock Redis took for her second claim is back: two more can still win.
     expect(await main.queue.snapshot(couponId)).toMatchObject({ issued: 2, stockLeft: 1 });
     await admitAll(couponId, ['cat']);
@@ -238,14 +252,7 @@ describe('whatever Redis claims', () => {
     if (typeof claim === 'string') throw new Error(claim);
     const row: IssuedCoupon = { couponId, userId: 'ann', issuedAt: claim.issuedAt, used: false };
     expect((await main.store.commit(couponId, claim.generation, [row], far())).persisted).toHaveLength(1);
-    await db.send(
-      new UpdateCommand({
-        TableName: process.env.ISSUED_TABLE,
-        Key: { userId: 'ann', couponId },
-        UpdateExpression: 'SET used = :true',
-        ExpressionAttributeValues: { ':true': true },
-      }),
-    );
+    await markUsed(couponId, 'ann');
     // The claim's lease runs out; a later tick writes it again.
     await expect
       .poll(async () => part(await drain.tick(far()), couponId), { timeout: 10_000, interval: 100 })
