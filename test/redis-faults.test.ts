@@ -157,17 +157,24 @@ it('fails fast with a clear message when Redis cannot be reached at all', async 
   }
 });
 
-/** An engine whose Redis connection goes through a fault proxy. */
-async function throughProxy(): Promise<{ proxy: FaultProxy; e: ReturnType<typeof engine> }> {
+/** Runs `use` with an engine whose Redis connection goes through a fault proxy, then closes both. */
+async function throughProxy(
+  use: (proxy: FaultProxy, e: ReturnType<typeof engine>) => Promise<void>,
+): Promise<void> {
   const proxy = await startProxy({ host: '127.0.0.1', port: redis.port });
   const e = engine({ urls: [proxy.url('redis')], timeoutMs: 300 });
-  return { proxy, e };
+  try {
+    await use(proxy, e);
+  } finally {
+    proxy.release();
+    await e.close();
+    await proxy.close();
+  }
 }
 
 it('replaces a connection that went silent (no FIN, no RST) within seconds', async () => {
   const couponId = uniqueId('silent');
-  const { proxy, e } = await throughProxy();
-  try {
+  await throughProxy(async (proxy, e) => {
     await e.create(couponId, 100);
     expect(await e.queue.admit(couponId, 'before')).toMatchObject({ status: 'QUEUED' });
     const connections = proxy.connections();
@@ -184,17 +191,12 @@ it('replaces a connection that went silent (no FIN, no RST) within seconds', asy
       })
       .toMatch(/"QUEUED"/);
     expect(proxy.connections()).toBeGreaterThan(connections);
-  } finally {
-    proxy.release();
-    await e.close();
-    await proxy.close();
-  }
+  });
 });
 
 it('never sends a command again after its caller was answered, and says the change may have been made', async () => {
   const couponId = uniqueId('resend');
-  const { proxy, e } = await throughProxy();
-  try {
+  await throughProxy(async (proxy, e) => {
     await e.create(couponId, 100);
     proxy.hold();
     const answer = e.queue.admit(couponId, 'told-503');
@@ -209,17 +211,12 @@ it('never sends a command again after its caller was answered, and says the chan
       .toMatch(/"QUEUED"/);
     // The answered request was not sent again on the new connection.
     expect(await e.queue.status(couponId, 'told-503')).toMatchObject({ status: 'NOT_REQUESTED' });
-  } finally {
-    proxy.release();
-    await e.close();
-    await proxy.close();
-  }
+  });
 });
 
 it('says a create was saved when Redis fails between DynamoDB and Redis, and the drain opens it', async () => {
   const couponId = uniqueId('saved');
-  const { proxy, e } = await throughProxy();
-  try {
+  await throughProxy(async (proxy, e) => {
     // Redis answers the clock, then goes silent just as the coupon is opened in it.
     const queue = new Proxy(e.queue, {
       get(target, name) {
@@ -240,11 +237,7 @@ it('says a create was saved when Redis fails between DynamoDB and Redis, and the
     );
     await expect(attempt).rejects.toMatchObject({ name: 'DependencyUnavailable', mayHaveApplied: true });
     await expect(attempt).rejects.toThrow(/is saved, but Redis could not be reached to open it/);
-  } finally {
-    proxy.release();
-    await e.close();
-    await proxy.close();
-  }
+  });
   // Within PENDING_TIMEOUT_MS of its create, the drain takes the create to be still opening it.
   expect(part(await tick(), couponId)).toMatchObject({ restored: 0 });
   expect((await api.call('POST', `/coupons/${couponId}/requests`, { userId: 'ann' })).status).toBe(404);
