@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HANDLER } from '../lib/constructs/bundling';
 
 /** From the project's root, as npm runs the bench and the tests (the bench runs bundled, from .local/). */
 const RUNNER = join(process.cwd(), 'bench', 'lambda-runner.mjs');
@@ -54,7 +55,7 @@ export function lambdaEnvironment(
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SESSION_TOKEN: 'local',
     LAMBDA_TASK_ROOT: dir,
-    _HANDLER: 'index.handler',
+    _HANDLER: HANDLER,
     AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     ...env,

@@ -9,7 +9,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
 import { lambdaEnvironment, node24, runBundle } from '../../bench/lambda-environment';
-import { allFiles, ENTRY_FILE, staticFiles } from '../../lib/constructs/bundling';
+import { allFiles, ENTRY_FILE, HANDLER, staticFiles } from '../../lib/constructs/bundling';
 import { apiGatewayEvent } from '../support/api-gateway';
 import { testRedis } from '../support/helpers';
 
@@ -136,7 +136,7 @@ beforeAll(async () => {
         };
       }
     >,
-  ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
+  ).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === HANDLER);
   for (const { Properties: p } of functions) {
     const name =
       ROUTES.find((route) => p.Description === `${route.method} ${route.path}`)?.name ??
