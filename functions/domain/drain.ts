@@ -213,6 +213,7 @@ export class Drain {
           if (restored?.result !== 'CREATED') unfinished.add(slot);
           else {
             report.restored += 1;
+            if (!restored.restoring) continue; // no holders to load back
             const { generation } = restored.record.ledger;
             await loadHolders(
               this.ports,

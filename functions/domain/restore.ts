@@ -25,20 +25,20 @@ export function openInQueue(queue: CouponQueue, record: CouponRecord) {
  * ledger's generation is bumped first, so no claim made on the lost state can be written after
  * this; the state is then written from the ledger after the bump (its exact stock left, its
  * window), and, where the ledger counts holders, marked as restoring until they are loaded back
- * (loadHolders): requests for it answer 503 meanwhile. Undefined when another restore moved the
- * generation first (it does the work).
+ * (loadHolders; `restoring` says so): requests for it answer 503 meanwhile. Undefined when another
+ * restore moved the generation first (it does the work).
  */
 export async function restoreCoupon(
   ports: { catalog: CouponCatalog; queue: CouponQueue },
   record: CouponRecord,
-): Promise<{ record: CouponRecord; result: 'CREATED' | 'ADOPTED' | 'CURRENT' } | undefined> {
+): Promise<
+  { record: CouponRecord; result: 'CREATED' | 'ADOPTED' | 'CURRENT'; restoring: boolean } | undefined
+> {
   const bumped = await ports.catalog.bumpGeneration(record.couponId, record.ledger.generation);
   if (!bumped) return undefined;
-  const result = await ports.queue.restore(
-    bumped.couponId,
-    stateOf(bumped, !bumped.finished && bumped.ledger.issued > 0),
-  );
-  return { record: bumped, result };
+  const restoring = !bumped.finished && bumped.ledger.issued > 0;
+  const result = await ports.queue.restore(bumped.couponId, stateOf(bumped, restoring));
+  return { record: bumped, result, restoring };
 }
 
 /**
