@@ -207,8 +207,16 @@ export interface RouteAnswer {
 
 /** Optional extras around the routes. */
 export interface LocalApiHooks {
-  /** Consulted before route matching; resolves true when it has answered the request itself. */
-  handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+  /**
+   * Consulted before route matching, with the request target's path and query as sent (neither
+   * decoded nor normalized, as routing sees them); resolves true when it has answered itself.
+   */
+  handle?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: string,
+  ) => boolean | Promise<boolean>;
   /** Told of every answer a route gave, once it was sent. */
   answered?: (answer: RouteAnswer) => void;
   /** Origins allowed by CORS (CORS_ALLOWED_ORIGINS): preflights and headers as API Gateway's CORS. */
@@ -259,7 +267,7 @@ export async function startLocalApi(
     const method = req.method ?? 'GET';
     // The request target as sent: `new URL(target, base)` would read `//coupons/x` as a host.
     const [path = '/', query = ''] = (req.url ?? '/').split(/\?(.*)/s);
-    if (hooks.handle && (await hooks.handle(req, res, new URL(`http://localhost${req.url ?? '/'}`)))) return;
+    if (hooks.handle && (await hooks.handle(req, res, path, query))) return;
     if (
       method === 'OPTIONS' &&
       corsOrigins.size > 0 &&

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { uniqueId } from './support/helpers';
@@ -94,4 +95,29 @@ it('follows a burst sent from outside: counters, answers by kind and the charts'
   await expect.poll(() => page.locator('#chart-flow polyline').count(), until).toBe(3);
   await expect.poll(text('#legend-answers'), until).toMatch(/QUEUED.*SOLD_OUT/);
   expect(pageErrors).toEqual([]);
+});
+
+it('serves its own paths only as sent: a path with dot segments is routed as the API routes it', async () => {
+  // The path as written (fetch, or a URL given to node:http, would normalize it first, as the
+  // console's own handling did).
+  const get = (path: string) =>
+    new Promise<{ status?: number; type?: string; body: string }>((resolve, reject) => {
+      const { hostname, port } = new URL(runtime.url);
+      request({ hostname, port, path }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode, type: response.headers['content-type'], body }),
+        );
+      })
+        .on('error', reject)
+        .end();
+    });
+  expect(await get(`/console/answers?couponId=${couponId}`)).toMatchObject({ status: 200 });
+  // A URL parser would make these `/console/info` and `/`: the API has no such route, or refuses the id.
+  expect(await get('/users/%2e%2e/console/info')).toMatchObject({
+    status: 404,
+    body: '{"message":"Not Found"}',
+  });
+  expect(await get('/coupons/%2e%2e')).toMatchObject({ status: 400, type: 'application/json' });
 });

@@ -24,13 +24,13 @@ export function localConsole(): Required<Pick<LocalApiHooks, 'handle' | 'answere
   const info: ConsoleInfo = { target: 'this local runtime', answerCounts: true };
   return {
     counts,
-    handle: (req: IncomingMessage, res: ServerResponse, url: URL) => {
-      if (url.pathname === '/console/info') {
+    handle: (req: IncomingMessage, res: ServerResponse, path: string, query: string) => {
+      if (path === '/console/info') {
         sendJson(res, 200, info);
         return true;
       }
-      if (url.pathname === '/console/answers') {
-        const couponId = url.searchParams.get('couponId') ?? '';
+      if (path === '/console/answers') {
+        const couponId = new URLSearchParams(query).get('couponId') ?? '';
         if (!Id.safeParse(couponId).success) {
           sendJson(res, 400, {
             error: 'INVALID_REQUEST',
@@ -41,7 +41,7 @@ export function localConsole(): Required<Pick<LocalApiHooks, 'handle' | 'answere
         }
         return true;
       }
-      return servePage(req, res, url);
+      return servePage(req, res, path);
     },
     answered: ({ route, pathParameters, statusCode, body }) => {
       const { couponId } = pathParameters;

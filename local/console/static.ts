@@ -47,14 +47,18 @@ export function sendJson(res: ServerResponse, statusCode: number, body: unknown,
  * Answers a request for one of the page's files; false when the path is not one of them. Read at
  * each request (they are small), so an edited page shows at the next reload.
  */
-export function servePage(req: IncomingMessage, res: ServerResponse, url: URL): boolean | Promise<boolean> {
-  const entry = FILES[url.pathname];
+export function servePage(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): boolean | Promise<boolean> {
+  const entry = FILES[path];
   if (!entry) return false;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(
       res,
       405,
-      { error: 'METHOD_NOT_ALLOWED', message: `${url.pathname} answers GET and HEAD only.` },
+      { error: 'METHOD_NOT_ALLOWED', message: `${path} answers GET and HEAD only.` },
       { allow: 'GET, HEAD' },
     );
     return true;

@@ -71,7 +71,7 @@ export async function startConsoleProxy(options: {
         return;
       }
       if (url.pathname === '/console/info') return sendJson(res, 200, info);
-      if (await servePage(req, res, url)) return;
+      if (await servePage(req, res, url.pathname)) return;
       const method = req.method ?? 'GET';
       const body = await readBody(req);
       if (body === undefined) {
