@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { Id } from '#commons/schemas';
 import type { Arrival } from './crowd';
 import type { SaleSettings } from './sale';
 
@@ -129,9 +130,8 @@ export function parseSaleArgs(args: string[], now = new Date()): SaleCommand {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
     throw new UsageError(`--url must be http:// or https://, got "${url}".`);
 
-  const id = /^[A-Za-z0-9_-]{1,64}$/;
   const couponId = text('coupon');
-  if (couponId !== undefined && !id.test(couponId))
+  if (couponId !== undefined && !Id.safeParse(couponId).success)
     throw new UsageError(`--coupon must be 1 to 64 letters, digits, "_" or "-", got "${couponId}".`);
   const userPrefix = text('user-prefix') ?? `u${now.getTime().toString(36)}-`;
   if (!/^[A-Za-z0-9_-]{1,50}$/.test(userPrefix))
