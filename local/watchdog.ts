@@ -83,7 +83,7 @@ export function guard({ child, folder }: { child?: ChildProcess; folder?: string
 }
 
 /** Stops a server this process started: SIGTERM, then SIGKILL if it is still up after `graceMs`. */
-export async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs = 5000): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const stopped = await Promise.race([

@@ -17,13 +17,10 @@ export interface ConsoleInfo {
  * per coupon, route and kind, at `/console/answers?couponId=...`. Plugged into the HTTP server as
  * hooks, so that the API's routes stay exactly those of API Gateway.
  */
-export function localConsole(): Required<Pick<LocalApiHooks, 'handle' | 'answered'>> & {
-  counts: AnswerCounts;
-} {
+export function localConsole(): Required<Pick<LocalApiHooks, 'handle' | 'answered'>> {
   const counts = new AnswerCounts();
   const info: ConsoleInfo = { target: 'this local runtime', answerCounts: true };
   return {
-    counts,
     handle: (req: IncomingMessage, res: ServerResponse, path: string, query: string) => {
       if (path === '/console/info') {
         sendJson(res, 200, info);
