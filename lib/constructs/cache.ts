@@ -60,10 +60,11 @@ export class Cache extends Construct {
     const shards = props.shards ?? 1;
     const replicasPerShard = props.replicasPerShard ?? 1;
     // Names unique to this stack: users, groups and caches are account-wide per region.
-    const name = (suffix: string) =>
-      `${Names.uniqueResourceName(this, { maxLength: 36 - suffix.length, separator: '-' })
+    const unique = (maxLength: number) =>
+      Names.uniqueResourceName(this, { maxLength, separator: '-' })
         .toLowerCase()
-        .replace(/[^a-z0-9-]/g, '')}-${suffix}`;
+        .replace(/[^a-z0-9-]/g, '');
+    const name = (suffix: string) => `${unique(36 - suffix.length)}-${suffix}`;
 
     if (mode === 'memorydb') {
       if (props.nodeType && !props.nodeType.startsWith('db.'))
@@ -137,9 +138,7 @@ export class Cache extends Construct {
       const cache = new CfnServerlessCache(this, 'Serverless', {
         engine,
         majorEngineVersion: engine === 'redis' ? '7' : '8',
-        serverlessCacheName: Names.uniqueResourceName(this, { maxLength: 40, separator: '-' })
-          .toLowerCase()
-          .replace(/[^a-z0-9-]/g, ''),
+        serverlessCacheName: unique(40),
         description: 'FCFS coupon queues',
         subnetIds,
         securityGroupIds,
