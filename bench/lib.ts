@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
 import { ensureTables, localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
 import { type LocalRedis, startRedis } from '#local/redis-server';
+import { percentile } from '../tools/sale/sale';
 
 export interface BenchServers {
   redisUrl: string;
@@ -52,12 +53,6 @@ export async function startServers(name: string): Promise<BenchServers> {
       await redis.stop();
     },
   };
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] as number;
 }
 
 export interface LatencySummary {
