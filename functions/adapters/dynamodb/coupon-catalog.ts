@@ -12,7 +12,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { InvalidCursor } from '#domain/errors';
 import type { Coupon, CouponPage, CouponRecord, FinishReason, SaleWindow } from '#domain/model';
 import type { CouponCatalog } from '#domain/ports';
-import { rethrowDynamoDbError } from './errors';
+import { backoff, rethrowDynamoDbError } from './errors';
 import { COUPONS_BY_CREATION_INDEX, LIVE_COUPONS_INDEX } from './schema';
 
 type Item = Record<string, unknown>;
@@ -120,8 +120,7 @@ export class DynamoCouponCatalog implements CouponCatalog {
       for (let i = 0; i < couponIds.length; i += 100) {
         let keys: Item[] | undefined = couponIds.slice(i, i + 100).map((couponId) => ({ couponId }));
         for (let attempt = 0; keys && keys.length > 0; attempt++) {
-          if (attempt > 0)
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+          if (attempt > 0) await backoff(attempt, { baseMs: 25 });
           const result: {
             Responses?: Record<string, Item[]>;
             UnprocessedKeys?: Record<string, { Keys?: Item[] }>;

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { DependencyUnavailable } from '#domain/errors';
 
@@ -27,4 +28,24 @@ export function rethrowDynamoDbError(error: unknown, writes: boolean): never {
     throw new DependencyUnavailable('DynamoDB', writes && !isThrottled(error), error);
   }
   throw error;
+}
+
+/**
+ * Waits before retry `attempt` (1, 2, ...): full jitter, a random time below `baseMs` x 2^attempt
+ * (and below `maxMs`), never past `deadline` (epoch ms).
+ */
+export function backoff(
+  attempt: number,
+  {
+    baseMs,
+    maxMs = Number.POSITIVE_INFINITY,
+    deadline = Number.POSITIVE_INFINITY,
+  }: {
+    baseMs: number;
+    maxMs?: number;
+    deadline?: number;
+  },
+): Promise<void> {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return sleep(Math.min(Math.random() * ceiling, Math.max(deadline - Date.now(), 0)));
 }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
@@ -10,7 +9,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CommitOutcome, HolderPage, IssuedCoupon } from '#domain/model';
 import type { IssuedCouponStore } from '#domain/ports';
-import { isUnavailable, rethrowDynamoDbError } from './errors';
+import { backoff, isUnavailable, rethrowDynamoDbError } from './errors';
 import { ISSUED_BY_COUPON_INDEX, ISSUED_SHARDS } from './schema';
 import { couponShard } from './shards';
 
@@ -204,9 +203,8 @@ export class DynamoIssuedCouponStore implements IssuedCouponStore {
     }
   }
 
-  private async backoff(attempt: number, deadline: number): Promise<void> {
-    const ceiling = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** attempt);
-    await sleep(Math.min(Math.random() * ceiling, Math.max(deadline - Date.now(), 0)));
+  private backoff(attempt: number, deadline: number): Promise<void> {
+    return backoff(attempt, { baseMs: this.settings.baseDelayMs, maxMs: this.settings.maxDelayMs, deadline });
   }
 
   async listByUser(userId: string): Promise<IssuedCoupon[]> {
