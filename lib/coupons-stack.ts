@@ -94,7 +94,7 @@ export class CouponsStack extends Stack {
       originSecret: this.edge?.originSecret,
       prewarm: props.prewarm,
     });
-    this.edge?.front(this.api.api);
+    const distribution = this.edge?.front(this.api.api);
     this.drain = new Drain(this, 'Drain', {
       vpc: this.network.vpc,
       securityGroup: this.network.functionsSecurityGroup,
@@ -113,9 +113,9 @@ export class CouponsStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url, description: 'Base URL of the HTTP API' });
-    if (this.edge) {
+    if (distribution) {
       new CfnOutput(this, 'EdgeUrl', {
-        value: `https://${this.edge.distribution.distributionDomainName}/`,
+        value: `https://${distribution.distributionDomainName}/`,
         description: 'Base URL for shoppers: CloudFront with AWS WAF in front of the API',
       });
     }

@@ -35,7 +35,6 @@ export class Edge extends Construct {
   /** The header value CloudFront adds: a CloudFormation dynamic reference, resolved at deploy. */
   readonly originSecret: string;
   private readonly webAclArn: string;
-  private fronted: Distribution | undefined;
 
   constructor(scope: Construct, id: string, props: EdgeProps) {
     super(scope, id);
@@ -51,11 +50,6 @@ export class Edge extends Construct {
         'CloudFormation resolves the value into CloudFront and the functions at deploy time only: a scheduled rotation would lock every shopper out until the next deploy. Rotate it by redeploying after a new value (README).',
     });
     this.originSecret = secret.secretValue.unsafeUnwrap();
-  }
-
-  get distribution(): Distribution {
-    if (!this.fronted) throw new Error('Edge: call front(api) first.');
-    return this.fronted;
   }
 
   /** The distribution in front of `api`. */
@@ -95,7 +89,6 @@ export class Edge extends Construct {
       'CFR4',
       "The distribution uses CloudFront's default *.cloudfront.net certificate, whose minimum protocol CloudFront sets; with your own domain and certificate, set TLSv1.2_2021.",
     );
-    this.fronted = distribution;
     return distribution;
   }
 }
