@@ -17,7 +17,7 @@ import type {
   QueueSnapshot,
   RequestStatus,
 } from './model';
-import type { CouponCatalog, CouponQueue, IssuedCouponStore } from './ports';
+import type { CouponCatalog, CouponQueue, IssuedCouponStore, Unanswered } from './ports';
 import { openInQueue, restoreCoupon } from './restore';
 
 // The use cases of the coupon API, each over only the ports it needs; nothing here knows
@@ -176,9 +176,7 @@ export async function changeWindow(
   change: WindowChange,
 ): Promise<Coupon> {
   const { catalog, queue } = ports;
-  const record = await catalog.get(couponId);
-  if (!record) throw new CouponNotFound(couponId);
-  if (record.finished) throw new CouponFinished(couponId);
+  const record = await changeable(catalog, couponId);
   const now = await queue.now();
   const resolve = (value: string | null | undefined) =>
     value === 'now' ? now : value === null ? undefined : millis(value);
@@ -197,9 +195,7 @@ export async function changeWindow(
   checkWindow(opensAt, closesAt === undefined ? undefined : Math.max(closesAt, now + 1), now);
   const iso = (at: number | undefined) => (at === undefined ? undefined : new Date(at).toISOString());
   const updated = await catalog.setWindow(couponId, { opensAt: iso(opensAt), closesAt: iso(closesAt) });
-  if (!updated) throw new CouponFinished(couponId);
-  await syncQuietly(queue, updated);
-  return definition(updated);
+  return definition(await inRedisToo(queue, couponId, updated));
 }
 
 /**
@@ -214,22 +210,43 @@ export async function addStock(
   requestToken: string,
 ): Promise<Coupon & { persisted: number }> {
   const { catalog, queue } = ports;
-  const record = await catalog.get(couponId);
-  if (!record) throw new CouponNotFound(couponId);
-  if (record.finished) throw new CouponFinished(couponId);
+  const record = await changeable(catalog, couponId);
   if (record.stock + add > MAX_STOCK) throw new StockLimit(MAX_STOCK);
-  const updated = await catalog.addStock(couponId, add, requestToken);
-  if (!updated) throw new CouponFinished(couponId);
-  await syncQuietly(queue, updated);
+  const updated = await inRedisToo(queue, couponId, await catalog.addStock(couponId, add, requestToken));
   return { ...definition(updated), persisted: updated.ledger.issued };
 }
 
-async function syncQuietly(queue: CouponQueue, record: CouponRecord): Promise<void> {
+/** The record of a coupon an admin may still change: it exists and is not finished. */
+async function changeable(catalog: CouponCatalog, couponId: string): Promise<CouponRecord> {
+  const record = await catalog.get(couponId);
+  if (!record) throw new CouponNotFound(couponId);
+  if (record.finished) throw new CouponFinished(couponId);
+  return record;
+}
+
+/**
+ * A change the catalog took (undefined: the coupon finished meanwhile), applied to Redis too if
+ * it can be reached now; if not, the drain applies it at its next tick.
+ */
+async function inRedisToo(
+  queue: CouponQueue,
+  couponId: string,
+  updated: CouponRecord | undefined,
+): Promise<CouponRecord> {
+  if (!updated) throw new CouponFinished(couponId);
   try {
-    await queue.sync(record.couponId, record);
+    await queue.sync(couponId, updated);
   } catch (error) {
     if (!(error instanceof DependencyUnavailable)) throw error;
   }
+  return updated;
+}
+
+/** The queue's reply, or the error for a coupon it cannot answer for: unknown, lost or restoring. */
+function answered<T>(couponId: string, reply: T | Unanswered): T {
+  if (reply === 'UNKNOWN') throw new CouponNotFound(couponId);
+  if (reply === 'LOST' || reply === 'RESTORING') throw new CouponRestoring(couponId);
+  return reply as T;
 }
 
 /**
@@ -241,9 +258,7 @@ export async function requestCoupon(
   couponId: string,
   userId: string,
 ): Promise<Admission> {
-  const admission = await ports.queue.admit(couponId, userId);
-  if (admission === 'UNKNOWN') throw new CouponNotFound(couponId);
-  if (admission === 'LOST' || admission === 'RESTORING') throw new CouponRestoring(couponId);
+  const admission = answered(couponId, await ports.queue.admit(couponId, userId));
   if (admission.status === 'HOLDER_UNKNOWN') {
     const held = await ports.store.holding(couponId, userId);
     return held ? { status: 'ALREADY_ISSUED' } : { status: admission.reason };
@@ -256,9 +271,7 @@ export async function requestStatus(
   couponId: string,
   userId: string,
 ): Promise<RequestStatus> {
-  const status = await ports.queue.status(couponId, userId);
-  if (status === 'UNKNOWN') throw new CouponNotFound(couponId);
-  if (status === 'LOST' || status === 'RESTORING') throw new CouponRestoring(couponId);
+  const status = answered(couponId, await ports.queue.status(couponId, userId));
   if (status.status === 'HOLDER_UNKNOWN') {
     const { reason, ...phase } = status;
     const held = await ports.store.holding(couponId, userId);
