@@ -86,9 +86,9 @@ const SUMMED = [
   'finished',
 ] as const;
 
-function couponTick(couponId: string): CouponTick {
+/** Every figure of a tick at zero: what a tick reports when it did nothing. */
+function nothingDone(): Omit<CouponTick, 'couponId' | 'state'> {
   return {
-    couponId,
     claimed: 0,
     persisted: 0,
     recovered: 0,
@@ -109,12 +109,12 @@ function couponTick(couponId: string): CouponTick {
   };
 }
 
+function couponTick(couponId: string): CouponTick {
+  return { couponId, ...nothingDone() };
+}
+
 export function summarize(perCoupon: CouponTick[]): TickReport {
-  const report: TickReport = {
-    ...couponTick(''),
-    coupons: perCoupon.length,
-    perCoupon,
-  };
+  const report: TickReport = { ...nothingDone(), coupons: perCoupon.length, perCoupon };
   for (const tick of perCoupon) {
     for (const field of SUMMED) report[field] += tick[field];
     report.oldestQueuedAgeMs = Math.max(report.oldestQueuedAgeMs, tick.oldestQueuedAgeMs);
@@ -122,8 +122,7 @@ export function summarize(perCoupon: CouponTick[]): TickReport {
     report.opensSoon ||= tick.opensSoon;
     report.lastError = tick.lastError ?? report.lastError;
   }
-  const { couponId: _, state: __, ...summed } = report as TickReport & { couponId?: string; state?: string };
-  return summed as TickReport;
+  return report;
 }
 
 /** A tick with nothing to do: no claim, nobody waiting or pending, nothing restoring or opening soon. */
