@@ -75,6 +75,9 @@ export interface BundleRun {
   importMs: number;
   /** Each invocation in order: the first right after ready, as an on-demand environment gets it. */
   invocations: { ms: number; statusCode?: number; body?: string }[];
+  /** What the function wrote: metrics and logs, one JSON object per line (Powertools writes warnings and errors to stderr). */
+  stdout: string;
+  stderr: string;
 }
 
 /**
@@ -97,14 +100,16 @@ export function runBundle(
     const child = spawn(binary, [RUNNER, bundle.entry, eventsFile], {
       env: bundle.env,
       cwd: bundle.dir,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
-    const run: BundleRun = { processToReadyMs: 0, importMs: 0, invocations: [] };
-    let stderr = '';
+    const run: BundleRun = { processToReadyMs: 0, importMs: 0, invocations: [], stdout: '', stderr: '' };
+    child.stdout?.on('data', (chunk) => {
+      run.stdout += chunk;
+    });
     let buffered = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
+      run.stderr += chunk;
     });
     child.stdio[3]?.on('data', (chunk) => {
       buffered += chunk;
@@ -119,11 +124,12 @@ export function runBundle(
         }
       }
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': after the process has exited and its pipes are read to the end.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       rmSync(eventsFile, { force: true });
       if (code === 0) resolve(run);
-      else reject(new Error(`${bundle.entry} exited with ${code ?? signal}: ${stderr.slice(-2000)}`));
+      else reject(new Error(`${bundle.entry} exited with ${code ?? signal}: ${run.stderr.slice(-2000)}`));
     });
   });
 }

@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from './metric-names';
+import { mapStackTracesLazily } from './stack-traces';
+
+// Every function that logs comes through here: its logged stacks name the TypeScript sources.
+mapStackTracesLazily();
 
 // One of each per container (the tracer: tracing.ts). Service name and namespace come from POWERTOOLS_SERVICE_NAME and
 // POWERTOOLS_METRICS_NAMESPACE where set (the stack sets them), else these defaults.

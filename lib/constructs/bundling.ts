@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type BuildOptions, type BuildResult, buildSync } from 'esbuild';
 
@@ -49,7 +49,27 @@ export function bundleHandler(handlerModule: string, outdir: string): BuildResul
 
 /** Bundles any module exporting a handler as a function's code is (the benchmark's floors). */
 export function bundleEntry(entryFile: string, outdir: string): BuildResult {
-  return buildSync(bundleOptions(entryFile, outdir));
+  const result = buildSync(bundleOptions(entryFile, outdir));
+  sourcesFromProjectRoot(outdir);
+  return result;
+}
+
+/**
+ * esbuild names a map's sources relative to where it wrote the bundle: CDK's staging directory,
+ * so "../../../<where the project was checked out>/functions/...". Named from the project's root
+ * instead ("functions/domain/coupons.ts", "node_modules/ioredis/..."), a stack trace reads the
+ * same whoever built it, and the bundle's bytes (its asset hash) do not depend on the build path.
+ */
+function sourcesFromProjectRoot(outdir: string): void {
+  for (const file of allFiles(outdir)) {
+    const mapFile = path.join(outdir, `${file}.map`);
+    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
+    const from = path.dirname(mapFile);
+    map.sources = map.sources.map((source) =>
+      path.relative(PROJECT_ROOT, path.resolve(from, source)).split(path.sep).join('/'),
+    );
+    writeFileSync(mapFile, JSON.stringify(map));
+  }
 }
 
 /**

@@ -21,12 +21,13 @@ export interface CouponFunctionProps extends Omit<FunctionProps, 'code' | 'handl
 /**
  * A Lambda function of this app, with its defaults in one place: Node.js 24 on ARM64, X-Ray
  * tracing, a log group with retention, code bundled by the local esbuild (no Docker) as
- * bundling.ts says: minified ESM with code splitting, Lua scripts as text, source maps on. The
- * caller's environment is merged over the defaults.
+ * bundling.ts says: minified ESM with code splitting, Lua scripts as text, source maps beside the
+ * code. No --enable-source-maps: it parses every map during init; the functions map a stack when
+ * one is printed (functions/commons/stack-traces.ts).
  */
 export class CouponFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: CouponFunctionProps) {
-    const { handlerModule, logRetention = RetentionDays.ONE_MONTH, environment, ...rest } = props;
+    const { handlerModule, logRetention = RetentionDays.ONE_MONTH, ...rest } = props;
     super(scope, id, {
       // NodejsFunction writes one file only; code splitting needs esbuild's outdir, so the asset
       // is bundled here. The Docker image is never used: local bundling always succeeds or throws.
@@ -56,10 +57,6 @@ export class CouponFunction extends LambdaFunction {
         removalPolicy: RemovalPolicy.DESTROY,
       }),
       ...rest,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        ...environment,
-      },
     });
     // cdk-nag findings this design accepts, scoped to this function's role.
     const role = this.role;

@@ -103,10 +103,15 @@ describe('functions', () => {
       ISSUED_TABLE: { Ref: logicalId(stack.tables.issued) },
       POWERTOOLS_SERVICE_NAME: 'fcfs-coupons',
       POWERTOOLS_METRICS_NAMESPACE: 'FcfsCoupons',
-      NODE_OPTIONS: '--enable-source-maps',
     });
     expect(env.REDIS_URL['Fn::Join'][1][0]).toBe('rediss://');
     expect(env.USER_AUTH).toBeUndefined();
+  });
+
+  it('parse no source map during init: no --enable-source-maps (stacks are mapped when printed)', () => {
+    const functions = Object.values(resources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(5);
+    for (const fn of functions) expect(fn.Properties.Environment?.Variables?.NODE_OPTIONS).toBeUndefined();
   });
 });
 

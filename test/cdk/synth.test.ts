@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -241,10 +242,10 @@ describe('every synthesized bundle on Node.js 24 (the node@24 package), as Lambd
   const edge = { 'x-origin-verify': 'bundle-test-secret' };
 
   /** Runs `name`'s bundle with the stack's environment, the stores made local, for `events`. */
-  const run = (name: string, events: unknown[]) => {
+  const run = (name: string, events: unknown[], redisUrl = process.env.REDIS_URL as string) => {
     const { dir, variables } = bundle(name);
     const local = {
-      REDIS_URL: process.env.REDIS_URL as string,
+      REDIS_URL: redisUrl,
       REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX as string,
       COUPONS_TABLE: process.env.COUPONS_TABLE as string,
       ISSUED_TABLE: process.env.ISSUED_TABLE as string,
@@ -332,5 +333,29 @@ describe('every synthesized bundle on Node.js 24 (the node@24 package), as Lambd
       }),
     ]);
     expect(other).toMatchObject({ statusCode: 405, body: { error: 'METHOD_NOT_ALLOWED' } });
+  });
+
+  it('a stack a function logs names its TypeScript source, without --enable-source-maps', async () => {
+    expect(bundle('GetRequest').variables.NODE_OPTIONS).toBeUndefined();
+    // A port nothing listens on: the status read fails, and the function logs why.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const { invocations, stderr } = await run(
+      'GetRequest',
+      [call('GET /coupons/{couponId}/requests/{userId}', { pathParameters: { couponId, userId: 'me' } })],
+      `redis://127.0.0.1:${port}`,
+    );
+    expect(invocations[0]?.statusCode).toBe(503);
+    const logged = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((line) => line.message === 'Dependency unavailable');
+    // Powertools reads the location from the stack's first frame.
+    expect(logged?.error?.location).toMatch(/^functions\/commons\/clients\/redis\.ts:\d+$/);
+    expect(logged?.error?.stack).toMatch(/\n {4}at .+ \(functions\/commons\/clients\/redis\.ts:\d+:\d+\)/);
+    expect(logged?.error?.stack).not.toContain(ENTRY_FILE);
   });
 });
