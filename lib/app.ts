@@ -96,6 +96,7 @@ export function propsFromContext(app: App): ContextProps {
     cacheEngine: oneOf('cacheEngine', ['redis', 'valkey'] as const),
     cacheMode: oneOf('cacheMode', ['serverless', 'nodes', 'memorydb'] as const),
     cacheNodeType: get('cacheNodeType'),
+    saleRouteTracing: oneOf('saleRouteTracing', ['lambda', 'sdk'] as const),
     retainData: get('retainData') === undefined ? undefined : get('retainData') !== 'false',
     drainIntervalMs: number('drainIntervalMs'),
     alarmEmail: get('alarmEmail'),

@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../functions/commons/metric-names';
-import { CouponApi, type JwtSettings, type PrewarmSettings } from './constructs/api';
+import { CouponApi, type JwtSettings, type PrewarmSettings, type SaleRouteTracing } from './constructs/api';
 import { Cache, type CacheEngine, type CacheMode } from './constructs/cache';
 import { DRAIN_TIMEOUT, Drain } from './constructs/drain';
 import { Edge } from './constructs/edge';
@@ -37,6 +37,8 @@ export interface CouponsStackProps extends StackProps {
   alarmEmail?: string;
   /** Provisioned concurrency on the request and status functions, always or around a sale. @default none */
   prewarm?: PrewarmSettings;
+  /** How the request and status functions are traced (X-Ray is active either way). @default 'lambda' */
+  saleRouteTracing?: SaleRouteTracing;
 }
 
 const SERVICE = DEFAULT_SERVICE_NAME;
@@ -93,6 +95,7 @@ export class CouponsStack extends Stack {
       allowedOrigins: props.allowedOrigins,
       originSecret: this.edge?.originSecret,
       prewarm: props.prewarm,
+      saleRouteTracing: props.saleRouteTracing,
     });
     const distribution = this.edge?.front(this.api.api);
     this.drain = new Drain(this, 'Drain', {

@@ -3,7 +3,8 @@ import type { MiddlewareObj } from '@middy/core';
 import { logger, serviceName } from './powertools';
 
 // X-Ray through the Powertools Tracer, where tracing is on (Lambda, unless
-// POWERTOOLS_TRACE_ENABLED=false); never in the local runtime, the tests or the benchmarks, since
+// POWERTOOLS_TRACE_ENABLED=false: the stack sets it on the request and status functions unless
+// deployed with saleRouteTracing=sdk); never in the local runtime, the tests or the benchmarks, since
 // the X-Ray SDK turns on async hooks for the whole process as soon as it loads, which costs every
 // request measurably. It also takes longer to load than all the rest of a request function
 // (bench/cold-start.ts), so it is not loaded during init: init starts loading it (a chunk of its

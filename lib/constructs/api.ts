@@ -32,7 +32,7 @@ export interface JwtSettings {
 }
 
 /**
- * Provisioned concurrency for the functions a sale's first seconds hit (PREWARMED_ROUTES): that
+ * Provisioned concurrency for the functions a sale's first seconds hit (SALE_ROUTES): that
  * many execution environments each, initialized before the requests come, behind an alias the API
  * calls. With a sale window, only from `leadMinutes` before it opens until it ends (Application
  * Auto Scaling scheduled actions); without one, always.
@@ -44,8 +44,18 @@ export interface PrewarmSettings {
   leadMinutes?: number;
 }
 
-/** The routes every shopper of a sale calls in its first seconds. */
-export const PREWARMED_ROUTES = ['RequestCoupon', 'GetRequest'] as const;
+/** The routes every shopper of a sale calls in its first seconds: the request and its status. */
+export const SALE_ROUTES = ['RequestCoupon', 'GetRequest'] as const;
+
+/**
+ * How the sale routes' functions are traced; X-Ray tracing is active on every function either
+ * way. `lambda`: by the Lambda service alone (each invocation and its init), with no X-Ray SDK in
+ * the function. `sdk`: the Powertools Tracer too (a handler subsegment with cold start and
+ * service annotations), whose SDK is loaded on the first request and hooks every later one.
+ */
+export type SaleRouteTracing = 'lambda' | 'sdk';
+
+const isSaleRoute = (name: string) => (SALE_ROUTES as readonly string[]).includes(name);
 
 export interface CouponApiProps extends NeededResources {
   vpc: IVpc;
@@ -65,6 +75,8 @@ export interface CouponApiProps extends NeededResources {
   originSecret?: string;
   /** @default none: every environment starts cold, on demand */
   prewarm?: PrewarmSettings;
+  /** @default 'lambda' */
+  saleRouteTracing?: SaleRouteTracing;
 }
 
 /**
@@ -138,6 +150,9 @@ export class CouponApi extends Construct {
           ...(props.originSecret && route.access === 'user'
             ? { ORIGIN_VERIFY_SECRET: props.originSecret }
             : {}),
+          ...(isSaleRoute(route.name) && props.saleRouteTracing !== 'sdk'
+            ? { POWERTOOLS_TRACE_ENABLED: 'false' }
+            : {}),
         },
       });
       grantNeeds(fn, route.needs, props);
@@ -191,7 +206,7 @@ export class CouponApi extends Construct {
   }
 
   private prewarmed(name: string, fn: CouponFunction, prewarm?: PrewarmSettings): Alias | undefined {
-    if (!prewarm || !(PREWARMED_ROUTES as readonly string[]).includes(name)) return undefined;
+    if (!prewarm || !isSaleRoute(name)) return undefined;
     const { concurrency, window, leadMinutes = 15 } = prewarm;
     const alias = new Alias(this, `${name}Live`, {
       aliasName: 'live',

@@ -1,7 +1,9 @@
+import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
 import { tableDefinitions } from '#local/dynamodb';
+import { propsFromContext } from '../../lib/app';
 import { synth } from './support';
 
 // The synthesized template, property by property. Bundling is skipped here (an empty asset);
@@ -480,5 +482,36 @@ describe('pre-warming for a sale (prewarm)', () => {
         ]),
       );
     }
+  });
+});
+
+describe('tracing of the sale routes (saleRouteTracing)', () => {
+  const sale = ['RequestCoupon', 'GetRequest'];
+  const functionsOf = (s: typeof stack, t: Template) =>
+    Object.entries(s.api.functions).map(([name, fn]) => {
+      const properties =
+        t.findResources('AWS::Lambda::Function')[s.getLogicalId(fn.node.defaultChild as never)]?.Properties;
+      return { name, properties, traceEnabled: properties?.Environment?.Variables?.POWERTOOLS_TRACE_ENABLED };
+    });
+
+  it('by default: the request and status functions are traced by Lambda alone, every other function with the Powertools Tracer too', () => {
+    const functions = functionsOf(stack, template);
+    expect(functions.length).toBe(ROUTES.length);
+    for (const { name, properties, traceEnabled } of functions) {
+      expect(properties?.TracingConfig, name).toEqual({ Mode: 'Active' });
+      expect(traceEnabled, name).toBe(sale.includes(name) ? 'false' : undefined);
+    }
+  });
+
+  it("with 'sdk': every function has the Powertools Tracer; from context, only lambda or sdk", () => {
+    const { stack: s, template: t } = synth({ saleRouteTracing: 'sdk' });
+    for (const { name, properties, traceEnabled } of functionsOf(s, t)) {
+      expect(properties?.TracingConfig, name).toEqual({ Mode: 'Active' });
+      expect(traceEnabled, name).toBeUndefined();
+    }
+    const fromContext = (value: string) =>
+      propsFromContext(new App({ context: { openUserRoutes: 'true', saleRouteTracing: value } }));
+    expect(fromContext('sdk').saleRouteTracing).toBe('sdk');
+    expect(() => fromContext('xray')).toThrow(/saleRouteTracing must be one of lambda, sdk/);
   });
 });
