@@ -75,8 +75,9 @@ export interface BundleRun {
   importMs: number;
   /** Each invocation in order: the first right after ready, as an on-demand environment gets it. */
   invocations: { ms: number; statusCode?: number; body?: string }[];
-  /** What the function wrote: metrics and logs, one JSON object per line (Powertools writes warnings and errors to stderr). */
+  /** What the function wrote to stdout: metrics, and logs up to INFO, one JSON object per line. */
   stdout: string;
+  /** What it wrote to stderr: Powertools' WARN and ERROR logs, and whatever a crash prints. */
   stderr: string;
 }
 

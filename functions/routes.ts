@@ -47,6 +47,11 @@ export interface Route {
   request: RouteRequest;
   /** What its function reaches: the stack grants exactly this. */
   needs: Needs;
+  /**
+   * Called by every shopper of a sale in its first seconds (the request and its status): the
+   * stack pre-warms it with `prewarm`, and leaves its tracing to Lambda unless saleRouteTracing=sdk.
+   */
+  sale?: true;
 }
 
 export const ROUTES = [
@@ -111,6 +116,7 @@ export const ROUTES = [
     request: { path: CouponPath, body: CouponRequestBody },
     // GetItem: only for a finished coupon whose holders Redis no longer keeps.
     needs: { redis: true, issued: { table: ['GetItem'] } },
+    sale: true,
   },
   {
     name: 'GetRequest',
@@ -121,6 +127,7 @@ export const ROUTES = [
     summary: 'Where a user stands for a coupon, with its state and window',
     request: { path: CouponUserPath },
     needs: { redis: true, issued: { table: ['GetItem'] } },
+    sale: true,
   },
   {
     name: 'UserCoupons',

@@ -1,70 +1,71 @@
+import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 // Stack traces of a minified bundle, mapped back to its TypeScript sources only when one is
 // printed. Node's --enable-source-maps reads and parses every loaded file's source map while the
 // module loads: about 12 ms of each cold start of a function (15% of the request function's import,
 // measured with the cold-start benchmark's bundles on Node.js 24), paid for stacks that a healthy
 // container never prints. Here a file's map is read the first time a stack has a frame in it.
-// Built on Node's own SourceMap (node:module), the parser --enable-source-maps uses.
+// Built on Node's own SourceMap (node:module), and mapped as --enable-source-maps maps.
 
 /** A map per bundle file, or null when it has none (read once, then kept for the container). */
 const maps = new Map<string, SourceMap | null>();
 
 function mapOf(fileName: string): SourceMap | null {
-  let map = maps.get(fileName);
-  if (map === undefined) {
-    map = null;
-    try {
-      if (fileName.startsWith('file://')) {
-        // Built-ins taken here, not imported: nothing of this runs during init.
-        const { readFileSync } = process.getBuiltinModule('node:fs');
-        const { fileURLToPath } = process.getBuiltinModule('node:url');
-        map = new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(fileName)}.map`, 'utf8')));
-      }
-    } catch {
-      // No map beside it (not a bundle file, or deployed without one): the frame stays as it is.
-    }
+  const known = maps.get(fileName);
+  if (known !== undefined) return known;
+  if (!fileName.startsWith('file://')) return null; // node:internal/..., or no file at all
+  try {
+    const map = new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(fileName)}.map`, 'utf8')));
     maps.set(fileName, map);
+    return map;
+  } catch (error) {
+    // No map beside it (not a bundle file, or deployed without one): its frames stay as they
+    // are. Another failure (too many open files) is tried again with the next stack.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') maps.set(fileName, null);
+    return null;
   }
-  return map;
+}
+
+/** The source position of a 1-based position in the bundle, as Node reports it. */
+function sourceAt(map: SourceMap, line: number | null, column: number | null) {
+  if (line === null || column === null) return undefined;
+  const entry = map.findEntry(line - 1, column - 1);
+  return 'originalSource' in entry ? (entry as typeof entry & { name?: string }) : undefined;
 }
 
 /** One frame as V8 prints it, with the bundle's position replaced by the source's. */
 function frame(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined): string {
   const fileName = site.getFileName();
-  const line = site.getLineNumber();
-  const column = site.getColumnNumber();
-  const map = fileName && line !== null && column !== null ? mapOf(fileName) : null;
-  const origin = map?.findOrigin(line as number, column as number);
-  if (!map || !origin || !('fileName' in origin)) return String(site);
+  const map = fileName ? mapOf(fileName) : null;
+  const source = map && sourceAt(map, site.getLineNumber(), site.getColumnNumber());
+  if (!map || !source) return String(site);
   const name = originalName(map, site, caller) || site.getFunctionName();
-  const location = `${origin.fileName}:${origin.lineNumber}:${origin.columnNumber}`;
-  if (!name && site.isToplevel()) return location; // a module's own code
+  const location = `${source.originalSource}:${source.originalLine + 1}:${source.originalColumn + 1}`;
+  const prefix = site.isAsync() ? 'async ' : site.isConstructor() ? 'new ' : '';
+  if (!name && site.isToplevel()) return `${prefix}${location}`; // a module's own code
   const typeName = site.isToplevel() ? null : site.getTypeName();
   const qualified = `${typeName && typeName !== 'global' ? `${typeName}.` : ''}${name || '<anonymous>'}`;
-  const prefix = site.isAsync() ? 'async ' : site.isConstructor() ? 'new ' : '';
   return `${prefix}${qualified} (${location})`;
 }
 
 /**
- * The function's name in the source (minified, it is a letter), found as Node finds it: where
- * the function is declared, else where its caller, in the same file, called it.
+ * The function's name in the source (minified, a declared function's is a letter), found as Node
+ * finds it: where the function is declared, else where its caller, in the same file, called it.
  */
 function originalName(map: SourceMap, site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined) {
-  const nameAt = (line: number | null, column: number | null) => {
-    const origin = line !== null && column !== null ? map.findOrigin(line, column) : {};
-    return 'name' in origin ? origin.name : undefined;
-  };
-  const declared = nameAt(site.getEnclosingLineNumber(), site.getEnclosingColumnNumber());
+  const declared = sourceAt(map, site.getEnclosingLineNumber(), site.getEnclosingColumnNumber())?.name;
   if (declared || !caller || caller.getFileName() !== site.getFileName()) return declared;
-  return nameAt(caller.getLineNumber(), caller.getColumnNumber());
+  return sourceAt(map, caller.getLineNumber(), caller.getColumnNumber())?.name;
 }
 
+/** The first line, as V8 writes it: "Name: message" (for any object, as Error's toString does). */
 function header(error: unknown): string {
   try {
-    return String(error);
+    return error instanceof Error ? String(error) : Error.prototype.toString.call(error);
   } catch {
-    return '<error>';
+    return 'Error';
   }
 }
 
@@ -80,9 +81,10 @@ function mappedStack(error: unknown, sites: NodeJS.CallSite[]): string {
   return header(error) + frames.join('');
 }
 
+/** V8 gives eval'd and native frames no file name (undefined, whatever the types say). */
 const inMappedFile = (site: NodeJS.CallSite) => {
   const fileName = site.getFileName();
-  return fileName !== null && mapOf(fileName) !== null;
+  return !!fileName && mapOf(fileName) !== null;
 };
 
 let installed = false;

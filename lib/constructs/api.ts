@@ -32,7 +32,7 @@ export interface JwtSettings {
 }
 
 /**
- * Provisioned concurrency for the functions a sale's first seconds hit (SALE_ROUTES): that
+ * Provisioned concurrency for the functions a sale's first seconds hit (routes marked `sale`): that
  * many execution environments each, initialized before the requests come, behind an alias the API
  * calls. With a sale window, only from `leadMinutes` before it opens until it ends (Application
  * Auto Scaling scheduled actions); without one, always.
@@ -44,18 +44,14 @@ export interface PrewarmSettings {
   leadMinutes?: number;
 }
 
-/** The routes every shopper of a sale calls in its first seconds: the request and its status. */
-export const SALE_ROUTES = ['RequestCoupon', 'GetRequest'] as const;
-
 /**
  * How the sale routes' functions are traced; X-Ray tracing is active on every function either
  * way. `lambda`: by the Lambda service alone (each invocation and its init), with no X-Ray SDK in
  * the function. `sdk`: the Powertools Tracer too (a handler subsegment with cold start and
- * service annotations), whose SDK is loaded on the first request and hooks every later one.
+ * service annotations), whose SDK loads right after init (the first request waits for it) and
+ * then hooks every request.
  */
 export type SaleRouteTracing = 'lambda' | 'sdk';
-
-const isSaleRoute = (name: string) => (SALE_ROUTES as readonly string[]).includes(name);
 
 export interface CouponApiProps extends NeededResources {
   vpc: IVpc;
@@ -138,7 +134,7 @@ export class CouponApi extends Construct {
       public: undefined,
     };
 
-    for (const route of ROUTES) {
+    for (const route of ROUTES as readonly Route[]) {
       const fn = new CouponFunction(this, route.name, {
         handlerModule: route.handler,
         description: `${route.method} ${route.path}`,
@@ -150,9 +146,7 @@ export class CouponApi extends Construct {
           ...(props.originSecret && route.access === 'user'
             ? { ORIGIN_VERIFY_SECRET: props.originSecret }
             : {}),
-          ...(isSaleRoute(route.name) && props.saleRouteTracing !== 'sdk'
-            ? { POWERTOOLS_TRACE_ENABLED: 'false' }
-            : {}),
+          ...(route.sale && props.saleRouteTracing !== 'sdk' ? { POWERTOOLS_TRACE_ENABLED: 'false' } : {}),
         },
       });
       grantNeeds(fn, route.needs, props);
@@ -164,7 +158,7 @@ export class CouponApi extends Construct {
         methods: route.method === 'GET' ? [HttpMethod.GET, HttpMethod.HEAD] : [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(
           `${route.name}Integration`,
-          this.prewarmed(route.name, fn, props.prewarm) ?? fn,
+          (route.sale && this.prewarmed(route.name, fn, props.prewarm)) || fn,
         ),
         authorizer,
       });
@@ -206,7 +200,7 @@ export class CouponApi extends Construct {
   }
 
   private prewarmed(name: string, fn: CouponFunction, prewarm?: PrewarmSettings): Alias | undefined {
-    if (!prewarm || !isSaleRoute(name)) return undefined;
+    if (!prewarm) return undefined;
     const { concurrency, window, leadMinutes = 15 } = prewarm;
     const alias = new Alias(this, `${name}Live`, {
       aliasName: 'live',

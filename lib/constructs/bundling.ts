@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BuildOptions, type BuildResult, buildSync } from 'esbuild';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -59,15 +60,22 @@ export function bundleEntry(entryFile: string, outdir: string): BuildResult {
  * so "../../../<where the project was checked out>/functions/...". Named from the project's root
  * instead ("functions/domain/coupons.ts", "node_modules/ioredis/..."), a stack trace reads the
  * same whoever built it, and the bundle's bytes (its asset hash) do not depend on the build path.
+ * `sourceRoot` "/" keeps them one path for any reader that resolves them (Node's own
+ * --enable-source-maps prints /functions/...); stack-traces.ts prints them as they are.
  */
 function sourcesFromProjectRoot(outdir: string): void {
   for (const file of allFiles(outdir)) {
     const mapFile = path.join(outdir, `${file}.map`);
-    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
-    const from = path.dirname(mapFile);
+    const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; sourceRoot?: string };
+    // Sources are URLs relative to the map (esbuild percent-encodes what is not ASCII).
+    const mapUrl = pathToFileURL(mapFile);
     map.sources = map.sources.map((source) =>
-      path.relative(PROJECT_ROOT, path.resolve(from, source)).split(path.sep).join('/'),
+      path
+        .relative(PROJECT_ROOT, fileURLToPath(new URL(source, mapUrl)))
+        .split(path.sep)
+        .join('/'),
     );
+    map.sourceRoot = '/';
     writeFileSync(mapFile, JSON.stringify(map));
   }
 }

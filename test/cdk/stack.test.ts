@@ -487,15 +487,14 @@ describe('pre-warming for a sale (prewarm)', () => {
 
 describe('tracing of the sale routes (saleRouteTracing)', () => {
   const sale = ['RequestCoupon', 'GetRequest'];
-  const functionsOf = (s: typeof stack, t: Template) =>
+  const functionsOf = ({ stack: s, template: t, logicalId: id }: ReturnType<typeof synth>) =>
     Object.entries(s.api.functions).map(([name, fn]) => {
-      const properties =
-        t.findResources('AWS::Lambda::Function')[s.getLogicalId(fn.node.defaultChild as never)]?.Properties;
+      const properties = t.findResources('AWS::Lambda::Function')[id(fn)]?.Properties;
       return { name, properties, traceEnabled: properties?.Environment?.Variables?.POWERTOOLS_TRACE_ENABLED };
     });
 
   it('by default: the request and status functions are traced by Lambda alone, every other function with the Powertools Tracer too', () => {
-    const functions = functionsOf(stack, template);
+    const functions = functionsOf({ stack, template, logicalId });
     expect(functions.length).toBe(ROUTES.length);
     for (const { name, properties, traceEnabled } of functions) {
       expect(properties?.TracingConfig, name).toEqual({ Mode: 'Active' });
@@ -504,8 +503,7 @@ describe('tracing of the sale routes (saleRouteTracing)', () => {
   });
 
   it("with 'sdk': every function has the Powertools Tracer; from context, only lambda or sdk", () => {
-    const { stack: s, template: t } = synth({ saleRouteTracing: 'sdk' });
-    for (const { name, properties, traceEnabled } of functionsOf(s, t)) {
+    for (const { name, properties, traceEnabled } of functionsOf(synth({ saleRouteTracing: 'sdk' }))) {
       expect(properties?.TracingConfig, name).toEqual({ Mode: 'Active' });
       expect(traceEnabled, name).toBeUndefined();
     }

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +8,7 @@ import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '#functions/routes';
+import { freePort } from '#local/ports';
 import { lambdaEnvironment, node24, runBundle } from '../../bench/lambda-environment';
 import { allFiles, ENTRY_FILE, HANDLER, staticFiles } from '../../lib/constructs/bundling';
 import { apiGatewayEvent } from '../support/api-gateway';
@@ -338,10 +338,7 @@ describe('every synthesized bundle on Node.js 24 (the node@24 package), as Lambd
   it('a stack a function logs names its TypeScript source, without --enable-source-maps', async () => {
     expect(bundle('GetRequest').variables.NODE_OPTIONS).toBeUndefined();
     // A port nothing listens on: the status read fails, and the function logs why.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
+    const port = await freePort();
     const { invocations, stderr } = await run(
       'GetRequest',
       [call('GET /coupons/{couponId}/requests/{userId}', { pathParameters: { couponId, userId: 'me' } })],
