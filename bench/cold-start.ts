@@ -11,13 +11,14 @@
 
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { ROUTES } from '#functions/routes';
 import { allFiles, bundleEntry, ENTRY_FILE, HANDLER, staticFiles } from '../lib/constructs/bundling';
+import { summarizeInitProfile } from './init-profile';
 import { lambdaEnvironment, node24, runBundle } from './lambda-environment';
 import { apiEvent, checkTarget, printTable, reportVerdicts, round, startServers, writeResult } from './lib';
 
@@ -183,7 +184,43 @@ async function seedCoupons(): Promise<void> {
   await closeClients();
 }
 
-export async function benchColdStart(runs = 7, warm = 20) {
+/** Profiled imports per function: their parts averaged, as the noise of one run is large. */
+const PROFILED_RUNS = 3;
+
+/**
+ * Each subject's import once more, `PROFILED_RUNS` times, under `node --cpu-prof` (an extra run:
+ * profiling slows a process, so none of these times is in the table above). The profiles stay in
+ * .local/cold-start-profiles/<function>/ for Chrome DevTools.
+ */
+async function profileInits(binary: string, subjects: Subject[]): Promise<void> {
+  const root = join(process.cwd(), '.local', 'cold-start-profiles');
+  rmSync(root, { recursive: true, force: true });
+  const rows: Record<string, string | number>[] = [];
+  for (const subject of subjects) {
+    const dir = join(root, subject.name.replace(/[^\w-]+/g, '-'));
+    mkdirSync(dir, { recursive: true });
+    const env = { ...subject.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-interval=100 --cpu-prof-dir=${dir}` };
+    // No event: the runner exits once the handler is ready, so a profile is the init alone.
+    for (let run = 0; run < PROFILED_RUNS; run++) await runBundle(binary, { ...subject, env }, []);
+    const profiles = readdirSync(dir).map((file) => summarizeInitProfile(join(dir, file)));
+    const ms = new Map<string, number>();
+    for (const { parts } of profiles) {
+      for (const { part, ms: partMs } of parts) ms.set(part, (ms.get(part) ?? 0) + partMs / profiles.length);
+    }
+    const top = [...ms].sort((a, b) => b[1] - a[1]).slice(0, 7);
+    rows.push({
+      function: subject.name,
+      'profiled ms': round(profiles.reduce((sum, p) => sum + p.totalMs, 0) / profiles.length),
+      'largest parts, ms of self time': top.map(([part, partMs]) => `${part} ${round(partMs)}`).join(', '),
+    });
+  }
+  printTable(
+    `Where init goes: CPU profiles of each import (node --cpu-prof, mean of ${PROFILED_RUNS}; ${root})`,
+    rows,
+  );
+}
+
+export async function benchColdStart(runs = 7, warm = 20, options: { profile?: boolean } = {}) {
   const binary = node24();
   const nodeVersion = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`synthesizing the stack (cdk synth, offline) ...`);
@@ -343,6 +380,7 @@ export async function benchColdStart(runs = 7, warm = 20) {
       results: results.map(({ verdict: _, ...r }) => r),
     });
     console.log(`written: ${file}`);
+    if (options.profile) await profileInits(binary, all);
   } finally {
     await servers.stop();
     rmSync(assembly, { recursive: true, force: true });

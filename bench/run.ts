@@ -1,4 +1,4 @@
-// `npm run bench [-- name ...] [--quick]`: runs the benchmarks (all by default), each in a
+// `npm run bench [-- name ...] [--quick] [--profile]`: runs the benchmarks (all by default), each in a
 // process of its own (handler modules keep their clients for the life of a process, as on
 // Lambda), and writes each one's figures to bench/results/<name>.json. Not part of `npm test`.
 import { spawnSync } from 'node:child_process';
@@ -12,9 +12,11 @@ import { benchScaling } from './scaling';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean' }, child: { type: 'boolean' } },
+  options: { quick: { type: 'boolean' }, child: { type: 'boolean' }, profile: { type: 'boolean' } },
 });
 const quick = values.quick === true;
+/** cold-start: also CPU profiles of each function's init, summed by part (bench/init-profile.ts). */
+const profile = values.profile === true;
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   'request-inprocess': () => benchRequestInProcess(quick ? 30_000 : 200_000),
@@ -22,7 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   drain: () => (quick ? benchDrain(5_000, 1) : benchDrain()),
   'flash-sale': () => (quick ? benchFlashSale(20_000, 2_000) : benchFlashSale()),
   scaling: () => benchScaling(quick),
-  'cold-start': () => (quick ? benchColdStart(3, 10) : benchColdStart()),
+  'cold-start': () => (quick ? benchColdStart(3, 10, { profile }) : benchColdStart(7, 20, { profile })),
 };
 
 const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);
@@ -43,7 +45,13 @@ if (values.child) {
 }
 const failed: string[] = [];
 for (const name of names) {
-  const args = [process.argv[1] as string, name, '--child', ...(quick ? ['--quick'] : [])];
+  const args = [
+    process.argv[1] as string,
+    name,
+    '--child',
+    ...(quick ? ['--quick'] : []),
+    ...(profile ? ['--profile'] : []),
+  ];
   const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (status === 1) failed.push(`${name}: a target missed`);
   else if (status !== 0) failed.push(`${name}: failed (exit ${status})`);
