@@ -141,10 +141,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Loca
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  const server = supervise(child, {
-    folder: ownsDir ? dir : undefined,
-    afterStop: () => ownsDir && rmSync(dir, { recursive: true, force: true }),
-  });
+  const server = supervise(child, { folder: ownsDir ? dir : undefined });
 
   try {
     const answering = await waitForRedis(url, 10_000, () =>

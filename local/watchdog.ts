@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 // Servers this process starts (redis-server, DynamoDB Local's java) must not outlive it, however
 // it ends. A SIGKILL gives it no chance to stop them, so a small watchdog process does: it holds
@@ -100,19 +101,19 @@ async function stopChild(child: ChildProcess, exited: Promise<void>, graceMs = 5
 export interface StartedServer {
   /** The last 4,000 characters it wrote (to stderr only, with `stderrOnly`). */
   output(): string;
-  /** Stops it (SIGTERM, then SIGKILL), runs `afterStop`, and releases the watchdog's guard. */
+  /** Stops it (SIGTERM, then SIGKILL), removes its folder, and releases the watchdog's guard. */
   stop(): Promise<void>;
 }
 
 /**
- * Watches a server just spawned (detached, with piped output): the watchdog stops it and removes
- * `folder` if this process dies first; its output is kept for the error of a failed start.
+ * Watches a server just spawned (detached, with piped output): its `folder` (temporary, its own)
+ * is removed when it is stopped, and by the watchdog, which also stops it, if this process dies
+ * first; its output is kept for the error of a failed start.
  */
 export function supervise(
   child: ChildProcess,
   options: {
     folder?: string;
-    afterStop?: () => void;
     /** Keep only what it writes to stderr (its stdout is read and dropped). */
     stderrOnly?: boolean;
   } = {},
@@ -130,7 +131,7 @@ export function supervise(
     output: () => output,
     async stop() {
       await stopChild(child, exited);
-      options.afterStop?.();
+      if (options.folder) rmSync(options.folder, { recursive: true, force: true });
       release();
     },
   };
