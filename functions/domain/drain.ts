@@ -1,5 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommitOutcome, CouponRecord, CouponState, IssuedCoupon, QueueSnapshot } from './model';
+import {
+  type CommitOutcome,
+  type CouponRecord,
+  type CouponState,
+  epochMs,
+  type IssuedCoupon,
+  type QueueSnapshot,
+} from './model';
 import type { CouponCatalog, CouponQueue, IssuedCouponStore } from './ports';
 import { loadHolders, restoreCoupon } from './restore';
 
@@ -107,10 +114,6 @@ function nothingDone(): Omit<CouponTick, 'couponId' | 'state'> {
     finished: 0,
     opensSoon: false,
   };
-}
-
-function couponTick(couponId: string): CouponTick {
-  return { couponId, ...nothingDone() };
 }
 
 export function summarize(perCoupon: CouponTick[]): TickReport {
@@ -246,7 +249,7 @@ export class Drain {
 
   private async drainCoupon(record: CouponRecord, deadline: number): Promise<CouponTick> {
     const { couponId } = record;
-    const report = couponTick(couponId);
+    const report: CouponTick = { couponId, ...nothingDone() };
     let snapshot = await this.queue.snapshot(couponId);
     let generation: number;
     if (typeof snapshot === 'string') {
@@ -349,7 +352,7 @@ export class Drain {
       report.pending = after.pending;
       report.oldestQueuedAgeMs = after.oldestQueuedAt ? Math.max(now - after.oldestQueuedAt, 0) : 0;
       report.oldestPendingAgeMs = after.oldestPendingAt ? Math.max(now - after.oldestPendingAt, 0) : 0;
-      const opensAt = after.opensAt ? Date.parse(after.opensAt) : 0;
+      const opensAt = epochMs(after.opensAt);
       report.opensSoon = after.state === 'SCHEDULED' && opensAt - now <= OPENS_SOON_MS;
       // Finished in Redis already (an earlier catalog step failed, or raced a change), or now.
       const drained =

@@ -68,10 +68,11 @@ export class RedisCouponQueue implements CouponQueue {
   }
 
   async restoreCursor(couponId: string): Promise<string | undefined> {
+    const slot = slotOf(couponId);
     const cursor = await this.call(
       false,
-      (redis) => redis.hget(couponKeys(couponId).state, 'restoreCursor'),
-      slotOf(couponId),
+      (redis) => redis.hget(couponKeys(couponId, slot).state, 'restoreCursor'),
+      slot,
     );
     return cursor || undefined;
   }
