@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
 import { ensureTables, localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
 import { type LocalRedis, startRedis } from '#local/redis-server';
-import { percentile } from '../tools/sale/sale';
+import { percentile } from '../tools/percentile';
 
 export interface BenchServers {
   redisUrl: string;

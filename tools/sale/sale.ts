@@ -1,5 +1,6 @@
 import { type ApiAnswer, ApiClient, describeAnswer } from '../api-client';
 import { signerFor } from '../aws-signing';
+import { percentile } from '../percentile';
 import { type Arrival, crowdOrder, repeatCount, sendAll } from './crowd';
 import type { TokenUser } from './tokens';
 import { type Check, type CouponCounters, type CrowdAnswers, type SaleUser, verifySale } from './verify';
@@ -94,12 +95,6 @@ export interface SaleResult {
 export class SaleError extends Error {}
 
 const WATCH_MS = 500;
-
-/** The nearest-rank `p`th percentile of ascending `sorted` values; NaN when there are none. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
 
 /** A coupon's counters from `GET /coupons/{couponId}`, or undefined if it did not answer them. */
 function countersOf(answer: ApiAnswer): CouponCounters | undefined {
