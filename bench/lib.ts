@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { couponKeys } from '#adapters/redis/keys';
 import { ensureTables, localAwsEnvironment, startDynamoDbLocal } from '#local/dynamodb';
 import { type LocalRedis, startRedis } from '#local/redis-server';
+import { apiGatewayEvent } from '../test/support/api-gateway';
 import { percentile } from '../tools/percentile';
 
 export interface BenchServers {
@@ -232,7 +233,10 @@ export function reportVerdicts(benchmark: string, verdicts: Verdict[]): Verdict[
   return verdicts;
 }
 
-/** An HTTP API (payload format 2.0) event as API Gateway sends it, for calling a handler in process. */
+/**
+ * An HTTP API (payload format 2.0) event as API Gateway sends it, for calling a handler in process:
+ * the tests' event (test/support/api-gateway.ts) with a whole request context.
+ */
 export function apiEvent(
   method: string,
   path: string,
@@ -244,16 +248,14 @@ export function apiEvent(
   },
 ): APIGatewayProxyEventV2 {
   const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `${method} ${options.route}`,
+  const routeKey = `${method} ${options.route}`;
+  return apiGatewayEvent(routeKey, {
     rawPath: path,
-    rawQueryString: new URLSearchParams(options.query).toString(),
-    headers: { 'content-type': 'application/json', host: 'bench' },
+    rawQueryString: options.query ? new URLSearchParams(options.query).toString() : '',
+    headers: { host: 'bench' },
     queryStringParameters: options.query,
     pathParameters: options.pathParameters,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    isBase64Encoded: false,
     requestContext: {
       accountId: '000000000000',
       apiId: 'bench',
@@ -261,10 +263,10 @@ export function apiEvent(
       domainPrefix: 'bench',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
       requestId: randomUUID(),
-      routeKey: `${method} ${options.route}`,
+      routeKey,
       stage: '$default',
       time: new Date(now).toISOString(),
       timeEpoch: now,
     },
-  };
+  });
 }
