@@ -4,8 +4,7 @@
 // compiling of modules, its built-ins, the garbage collector.
 
 import { readFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { sourceMapOf } from '#commons/stack-traces';
 
 interface ProfileNode {
   id: number;
@@ -23,20 +22,6 @@ export interface InitProfile {
   parts: { part: string; ms: number }[];
 }
 
-const maps = new Map<string, SourceMap | null>();
-function mapOf(url: string): SourceMap | null {
-  let map = maps.get(url);
-  if (map === undefined) {
-    try {
-      map = new SourceMap(JSON.parse(readFileSync(`${fileURLToPath(url)}.map`, 'utf8')));
-    } catch {
-      map = null;
-    }
-    maps.set(url, map);
-  }
-  return map;
-}
-
 /** What a sampled frame belongs to. */
 function partOf({ functionName, url, lineNumber, columnNumber }: ProfileNode['callFrame']): string {
   if (!url) {
@@ -48,7 +33,7 @@ function partOf({ functionName, url, lineNumber, columnNumber }: ProfileNode['ca
   if (url.startsWith('node:')) return 'Node: built-in modules';
   if (!url.startsWith('file:')) return url;
   if (url.endsWith('/lambda-runner.mjs')) return 'the runner';
-  const entry = mapOf(url)?.findEntry(lineNumber, columnNumber);
+  const entry = sourceMapOf(url)?.findEntry(lineNumber, columnNumber);
   const source = entry && 'originalSource' in entry ? entry.originalSource : undefined;
   if (!source) return "esbuild's module wrappers (no source)";
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);

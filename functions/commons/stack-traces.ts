@@ -9,10 +9,13 @@ import { fileURLToPath } from 'node:url';
 // container never prints. Here a file's map is read the first time a stack has a frame in it.
 // Built on Node's own SourceMap (node:module), and mapped as --enable-source-maps maps.
 
-/** A map per bundle file, or null when it has none (read once, then kept for the container). */
 const maps = new Map<string, SourceMap | null>();
 
-function mapOf(fileName: string): SourceMap | null {
+/**
+ * The source map beside a bundle file (a file URL), or null when it has none: read once, then
+ * kept for the container.
+ */
+export function sourceMapOf(fileName: string): SourceMap | null {
   const known = maps.get(fileName);
   if (known !== undefined) return known;
   if (!fileName.startsWith('file://')) return null; // node:internal/..., or no file at all
@@ -38,7 +41,7 @@ function sourceAt(map: SourceMap, line: number | null, column: number | null) {
 /** One frame as V8 prints it, with the bundle's position replaced by the source's. */
 function frame(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined): string {
   const fileName = site.getFileName();
-  const map = fileName ? mapOf(fileName) : null;
+  const map = fileName ? sourceMapOf(fileName) : null;
   const source = map && sourceAt(map, site.getLineNumber(), site.getColumnNumber());
   if (!map || !source) return String(site);
   const name = originalName(map, site, caller) || site.getFunctionName();
@@ -84,7 +87,7 @@ function mappedStack(error: unknown, sites: NodeJS.CallSite[]): string {
 /** V8 gives eval'd and native frames no file name (undefined, whatever the types say). */
 const inMappedFile = (site: NodeJS.CallSite) => {
   const fileName = site.getFileName();
-  return !!fileName && mapOf(fileName) !== null;
+  return !!fileName && sourceMapOf(fileName) !== null;
 };
 
 let installed = false;
