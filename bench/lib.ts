@@ -206,14 +206,14 @@ export function checkTarget(
   bound: { atLeast: number } | { below: number } | { atMost: number },
   show: (value: number) => string,
 ): Verdict {
-  const atLeast = 'atLeast' in bound;
-  const limit = atLeast ? bound.atLeast : 'below' in bound ? bound.below : bound.atMost;
-  const boundText = `${atLeast ? '>=' : 'below' in bound ? '<' : '<='} ${show(limit)}`;
+  const [operator, limit] =
+    'atLeast' in bound ? ['>=', bound.atLeast] : 'below' in bound ? ['<', bound.below] : ['<=', bound.atMost];
+  const boundText = `${operator} ${show(limit)}`;
   if (measured === undefined || Number.isNaN(measured)) {
     return { target, bound: boundText, measured: 'not measured', met: undefined, by: '' };
   }
-  const met = atLeast ? measured >= limit : 'below' in bound ? measured < limit : measured <= limit;
-  const side = atLeast ? (met ? 'above' : 'short') : met ? 'under' : 'over';
+  const met = operator === '>=' ? measured >= limit : operator === '<' ? measured < limit : measured <= limit;
+  const side = operator === '>=' ? (met ? 'above' : 'short') : met ? 'under' : 'over';
   const gap = Math.abs(measured - limit);
   const share = limit === 0 ? '' : ` (${Math.round((gap / limit) * 100)}% of the bound)`;
   return { target, bound: boundText, measured: show(measured), met, by: `${side} by ${show(gap)}${share}` };
