@@ -9,11 +9,9 @@ import { DRAIN_NEEDS } from '../../functions/routes';
 import { CouponFunction } from './coupon-function';
 import { grantNeeds, type NeededResources } from './grants';
 
-export interface DrainProps {
+export interface DrainProps extends NeededResources {
   vpc: IVpc;
   securityGroup: ISecurityGroup;
-  tables: NeededResources['tables'];
-  cache: NeededResources['cache'];
   environment: Record<string, string>;
   /** @default 5000 */
   intervalMs?: number;
